@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+// Decode and encode throughput of @x/resp beside redis-parser, in one process, on the built
+// package (run `pnpm build` first; `pnpm bench` at the root does). Median of 7 rounds after a
+// warm-up round; replies per second. `--quick` runs fewer, shorter rounds.
+import { createRequire } from 'node:module';
+import { CommandEncoder, Decoder } from '../dist/index.js';
+
+const RedisParser = createRequire(import.meta.url)('redis-parser');
+const quick = process.argv.includes('--quick');
+const rounds = quick ? 3 : 7;
+const roundMs = quick ? 150 : 400;
+const CHUNK = 65_536;
+
+/** Cuts a stream into socket-sized chunks, as a TCP read would deliver them. */
+function chunked(frame, count) {
+  const stream = Buffer.concat(Array.from({ length: count }, () => frame));
+  const chunks = [];
+  for (let offset = 0; offset < stream.length; offset += CHUNK) chunks.push(stream.subarray(offset, offset + CHUNK));
+  return chunks;
+}
+
+/** Runs `decodeAll` for `roundMs`; returns replies per second. */
+function measure(decodeAll, repliesPerCall) {
+  const start = process.hrtime.bigint();
+  let calls = 0;
+  let elapsed = 0;
+  do {
+    decodeAll();
+    calls++;
+    elapsed = Number(process.hrtime.bigint() - start) / 1e6;
+  } while (elapsed < roundMs);
+  return (calls * repliesPerCall) / (elapsed / 1000);
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function bench(make, repliesPerCall) {
+  const run = make();
+  measure(run, repliesPerCall);
+  const results = [];
+  for (let round = 0; round < rounds; round++) {
+    globalThis.gc?.();
+    results.push(measure(run, repliesPerCall));
+  }
+  return median(results);
+}
+
+const ours = (chunks, bulkStringsAs) => () => {
+  let received = 0;
+  const decoder = new Decoder({ bulkStringsAs, onReply: () => received++ });
+  return () => {
+    for (const chunk of chunks) decoder.write(chunk);
+  };
+};
+const theirs = (chunks, returnBuffers) => () => {
+  let received = 0;
+  const parser = new RedisParser({ returnBuffers, returnReply: () => received++, returnError: () => received++ });
+  return () => {
+    for (const chunk of chunks) parser.execute(chunk);
+  };
+};
+
+const bulk = (size) => Buffer.from(`$${size}\r\n${'v'.repeat(size)}\r\n`);
+const array10 = Buffer.from(`*10\r\n${`$16\r\n${'a'.repeat(16)}\r\n`.repeat(10)}`);
+const cases = [
+  ['+OK', Buffer.from('+OK\r\n'), 20_000],
+  [':integer', Buffer.from(':1234567\r\n'), 20_000],
+  ['16 B bulk', bulk(16), 20_000],
+  ['1 KiB bulk', bulk(1024), 2_000],
+  ['100 KiB bulk', bulk(100 * 1024), 50],
+  ['10 x 16 B array', array10, 5_000],
+];
+
+const rows = [];
+for (const [name, frame, count] of cases) {
+  const chunks = chunked(frame, count);
+  for (const mode of ['buffer', 'string']) {
+    const oursRate = bench(ours(chunks, mode), count);
+    const theirsRate = bench(theirs(chunks, mode === 'buffer'), count);
+    rows.push([`${name} (${mode}s)`, oursRate, theirsRate]);
+  }
+}
+
+const value = 'x'.repeat(100);
+const encodeRate = bench(() => {
+  const encoder = new CommandEncoder();
+  return () => {
+    for (let index = 0; index < 1000; index++) encoder.add(['SET', `key:${index}`, value]);
+    encoder.take();
+  };
+}, 1000);
+
+const format = (rate) => (rate >= 1e6 ? `${(rate / 1e6).toFixed(2)} M/s` : `${(rate / 1e3).toFixed(0)} k/s`);
+console.log(`Node ${process.version}, ${rounds} rounds of ${roundMs} ms, median\n`);
+console.log('| decode | @x/resp | redis-parser | ratio |');
+console.log('|---|---:|---:|---:|');
+for (const [name, oursRate, theirsRate] of rows) {
+  console.log(`| ${name} | ${format(oursRate)} | ${format(theirsRate)} | ${(oursRate / theirsRate).toFixed(2)}x |`);
+}
+console.log(`\n| encode | @x/resp |\n|---|---:|\n| SET key:N <100 B value> | ${format(encodeRate)} |`);

@@ -1,0 +1,14 @@
+export { CommandDecoder, type CommandDecoderOptions, splitInline } from './command-decoder.js';
+export { Decoder, type DecoderOptions } from './decoder.js';
+export {
+  type Arg,
+  argToWire,
+  CommandEncoder,
+  commandToWire,
+  encodeCommand,
+  type RedisArgument,
+  type ScalarArg,
+} from './encode-command.js';
+export { type EncodeReplyOptions, encodeReply, type ReplyValue } from './encode-reply.js';
+export { hasBrand, ProtocolError, RedisError, ReplyError } from './errors.js';
+export { Push, type Reply } from './reply.js';
