@@ -1,21 +1,22 @@
 #!/usr/bin/env node
 // Decode and encode throughput of @x/resp beside redis-parser, in one process, on the built
-// package (run `pnpm build` first; `pnpm bench` at the root does). Median of 7 rounds after a
+// package (run `pnpm build` first; `pnpm bench` at the root does). Median of 5 rounds after a
 // warm-up round; replies per second. `--quick` runs fewer, shorter rounds.
 import { createRequire } from 'node:module';
 import { CommandEncoder, Decoder } from '../dist/index.js';
 
 const RedisParser = createRequire(import.meta.url)('redis-parser');
 const quick = process.argv.includes('--quick');
-const rounds = quick ? 3 : 7;
-const roundMs = quick ? 150 : 400;
+const rounds = quick ? 3 : 5;
+const roundMs = quick ? 100 : 300;
 const CHUNK = 65_536;
 
 /** Cuts a stream into socket-sized chunks, as a TCP read would deliver them. */
 function chunked(frame, count) {
   const stream = Buffer.concat(Array.from({ length: count }, () => frame));
   const chunks = [];
-  for (let offset = 0; offset < stream.length; offset += CHUNK) chunks.push(stream.subarray(offset, offset + CHUNK));
+  for (let offset = 0; offset < stream.length; offset += CHUNK)
+    chunks.push(stream.subarray(offset, offset + CHUNK));
   return chunks;
 }
 
@@ -57,7 +58,11 @@ const ours = (chunks, bulkStringsAs) => () => {
 };
 const theirs = (chunks, returnBuffers) => () => {
   let received = 0;
-  const parser = new RedisParser({ returnBuffers, returnReply: () => received++, returnError: () => received++ });
+  const parser = new RedisParser({
+    returnBuffers,
+    returnReply: () => received++,
+    returnError: () => received++,
+  });
   return () => {
     for (const chunk of chunks) parser.execute(chunk);
   };
@@ -93,11 +98,16 @@ const encodeRate = bench(() => {
   };
 }, 1000);
 
-const format = (rate) => (rate >= 1e6 ? `${(rate / 1e6).toFixed(2)} M/s` : `${(rate / 1e3).toFixed(0)} k/s`);
+const format = (rate) =>
+  rate >= 1e6 ? `${(rate / 1e6).toFixed(2)} M/s` : `${(rate / 1e3).toFixed(0)} k/s`;
 console.log(`Node ${process.version}, ${rounds} rounds of ${roundMs} ms, median\n`);
 console.log('| decode | @x/resp | redis-parser | ratio |');
 console.log('|---|---:|---:|---:|');
 for (const [name, oursRate, theirsRate] of rows) {
-  console.log(`| ${name} | ${format(oursRate)} | ${format(theirsRate)} | ${(oursRate / theirsRate).toFixed(2)}x |`);
+  console.log(
+    `| ${name} | ${format(oursRate)} | ${format(theirsRate)} | ${(oursRate / theirsRate).toFixed(2)}x |`,
+  );
 }
-console.log(`\n| encode | @x/resp |\n|---|---:|\n| SET key:N <100 B value> | ${format(encodeRate)} |`);
+console.log(
+  `\n| encode | @x/resp |\n|---|---:|\n| SET key:N <100 B value> | ${format(encodeRate)} |`,
+);

@@ -173,6 +173,13 @@ describe('Decoder on hostile input', () => {
     expect(() => decodeChunks([wire], options)).toThrow(ProtocolError);
   });
 
+  it('says that streamed types are not supported', () => {
+    expect(() => decodeChunks(['$?\r\n'])).toThrow(
+      /streamed strings and aggregates are not supported \(at byte 0\)/,
+    );
+    expect(() => decodeChunks([':1\r\n*?\r\n'])).toThrow(/not supported \(at byte 4\)/);
+  });
+
   it('names the offset of the problem in the stream', () => {
     const decoder = new Decoder({ onReply: () => {} });
     decoder.write(bytes('+OK\r\n:1\r\n'));

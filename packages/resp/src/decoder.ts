@@ -26,6 +26,7 @@ const LF = 10;
 // Bulk strings shorter than this are copied out of the socket chunk so that a small value
 // does not keep a large chunk alive; longer ones are views when they fill most of it.
 const COPY_BELOW = 4096;
+const COPY_BY_LOOP_BELOW = 64;
 
 const FrameKind = { Array: 0, Map: 1, Push: 2, Attribute: 3 } as const;
 type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
@@ -193,56 +194,81 @@ export class Decoder {
   private parseNumber(buffer: Buffer, start: number): number {
     const length = buffer.length;
     let index = start;
-    let negative = false;
-    if (buffer[index] === 45) {
-      negative = true;
-      index++;
-    }
+    const negative = buffer[index] === 45;
+    if (negative) index++;
     let value = 0;
     const digitsStart = index;
     while (index < length) {
-      const byte = buffer[index]!;
-      if (byte === CR) break;
-      if (byte < 48 || byte > 57) return this.fail('invalid digit in number', index);
-      value = value * 10 + (byte - 48);
+      const digit = buffer[index]! - 48;
+      if (digit === CR - 48) break;
+      // One unsigned comparison rejects every byte outside '0'..'9'.
+      if (digit >>> 0 > 9) return this.invalidDigit(buffer, start, index);
+      value = value * 10 + digit;
       index++;
     }
-    if (index + 1 >= length) {
-      if (index - start > 24) this.fail('number too long', start);
-      return -1;
+    if (index + 1 >= length || index === digitsStart || buffer[index + 1] !== LF) {
+      return this.numberEndProblem(buffer, start, index, digitsStart);
     }
-    if (index === digitsStart) return this.fail('empty number', start);
-    if (buffer[index + 1] !== LF) return this.fail('missing LF after CR', index + 1);
     this.number = negative ? -value : value;
     return index + 2;
   }
 
+  private invalidDigit(buffer: Buffer, start: number, index: number): never {
+    // '$?' and '*?' open RESP3 streamed types, which no Redis server sends.
+    if (index === start && buffer[index] === 63)
+      this.fail('streamed strings and aggregates are not supported', index - 1);
+    return this.fail('invalid digit in number', index);
+  }
+
+  /** Sorts out why a number line did not end cleanly: more bytes needed (-1), or bad input. */
+  private numberEndProblem(
+    buffer: Buffer,
+    start: number,
+    index: number,
+    digitsStart: number,
+  ): number {
+    if (index + 1 >= buffer.length) {
+      if (index - start > 24) this.fail('number too long', start);
+      return -1;
+    }
+    if (index === digitsStart) return this.fail('empty number', start);
+    return this.fail('missing LF after CR', index + 1);
+  }
+
   private parseBulk(buffer: Buffer, offset: number, type: number): number {
-    if (buffer[offset + 1] === 63) return this.fail('streamed strings are not supported', offset);
     const bodyStart = this.parseNumber(buffer, offset + 1);
     if (bodyStart === -1) return -1;
     const size = this.number;
-    if (size < 0) {
-      if (size === -1 && type === 36) {
-        this.deliver(null);
-        return bodyStart;
-      }
-      return this.fail(`invalid length ${size}`, offset);
+    if (size < 4 || size > this.maxBulkLength) {
+      const special = this.checkBulkHeader(buffer, offset, type, size);
+      if (special !== 0) return bodyStart;
     }
-    if (size > this.maxBulkLength) return this.fail(`bulk length ${size} over the limit`, offset);
-    if (type === 61 && size < 4) return this.fail('verbatim string without format', offset);
     const end = bodyStart + size;
-    if (end + 2 > buffer.length) {
-      // The body spans chunks: collect its parts instead of re-parsing the header later.
-      this.bulkType = type;
-      this.bulkNeeded = size + 2 - (buffer.length - bodyStart);
-      this.bulkParts = [buffer.subarray(bodyStart)];
-      return buffer.length;
-    }
+    if (end + 2 > buffer.length) return this.startSpanningBulk(buffer, bodyStart, size, type);
     if (buffer[end] !== CR || buffer[end + 1] !== LF)
       return this.fail('missing CRLF after bulk', end);
     this.deliver(this.bulkValue(buffer, bodyStart, end, type));
     return end + 2;
+  }
+
+  /** Handles the rare bulk headers: null, negative, over the limit. Returns 1 for a null bulk. */
+  private checkBulkHeader(buffer: Buffer, offset: number, type: number, size: number): number {
+    if (size === -1 && type === 36) {
+      this.deliver(null);
+      return 1;
+    }
+    if (size < 0) return this.fail(`invalid length ${size}`, offset);
+    if (size > this.maxBulkLength) return this.fail(`bulk length ${size} over the limit`, offset);
+    if (type === 61 && size < 4) return this.fail('verbatim string without format', offset);
+    return 0;
+  }
+
+  /** The body spans chunks: collect its parts instead of re-parsing the header later. */
+  private startSpanningBulk(buffer: Buffer, bodyStart: number, size: number, type: number): number {
+    this.bulkType = type;
+    this.bulkNeeded = size + 2 - (buffer.length - bodyStart);
+    this.bulkParts = [buffer.subarray(bodyStart)];
+    return buffer.length;
   }
 
   /** Adds bytes to a bulk body that spans chunks; returns how many it used, or -1 for all. */
@@ -272,7 +298,10 @@ export class Decoder {
     const size = end - start;
     if (size >= COPY_BELOW && size * 2 >= buffer.length) return buffer.subarray(start, end);
     const copy = Buffer.allocUnsafe(size);
-    buffer.copy(copy, 0, start, end);
+    // For a few bytes a plain loop beats the native memcpy call that copy() makes.
+    if (size <= COPY_BY_LOOP_BELOW)
+      for (let index = 0; index < size; index++) copy[index] = buffer[start + index]!;
+    else buffer.copy(copy, 0, start, end);
     return copy;
   }
 
@@ -282,8 +311,6 @@ export class Decoder {
     kind: FrameKind,
     perEntry: number,
   ): number {
-    if (buffer[offset + 1] === 63)
-      return this.fail('streamed aggregates are not supported', offset);
     const next = this.parseNumber(buffer, offset + 1);
     if (next === -1) return -1;
     const count = this.number;
@@ -330,6 +357,12 @@ export class Decoder {
 
   /** Hands a complete value to the open aggregate, closing every aggregate it completes. */
   private deliver(value: Reply): void {
+    // Kept tiny so that it inlines: most replies are top-level and go straight out.
+    if (this.stack.length === 0 && this.onPush === undefined) this.onReply(value);
+    else this.deliverNested(value);
+  }
+
+  private deliverNested(value: Reply): void {
     const stack = this.stack;
     while (stack.length > 0) {
       const frame = stack[stack.length - 1]!;

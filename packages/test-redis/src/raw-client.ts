@@ -14,11 +14,11 @@ export interface RawClient {
 export async function openRawClient(target: number | string): Promise<RawClient> {
   const socket: Socket =
     typeof target === 'number' ? connect(target, '127.0.0.1') : connect(target);
-  const waiting: ((reply: Reply) => void)[] = [];
+  const waiting: { resolve: (reply: Reply) => void; reject: (error: Error) => void }[] = [];
   const pushes: Push[] = [];
   const attributes: Map<Reply, Reply>[] = [];
   const decoder = new Decoder({
-    onReply: (reply) => waiting.shift()?.(reply),
+    onReply: (reply) => waiting.shift()?.resolve(reply),
     onPush: (push) => pushes.push(push),
     onAttribute: (map) => attributes.push(map),
   });
@@ -27,13 +27,16 @@ export async function openRawClient(target: number | string): Promise<RawClient>
     socket.once('error', reject);
   });
   socket.on('data', (data) => decoder.write(data));
+  socket.on('close', () => {
+    for (const waiter of waiting.splice(0)) waiter.reject(new Error('connection closed'));
+  });
   return {
     pushes,
     attributes,
     call: (...command) =>
       new Promise<Reply>((resolve, reject) => {
-        waiting.push(resolve);
-        socket.once('close', () => reject(new Error('connection closed')));
+        if (socket.destroyed) return reject(new Error('connection closed'));
+        waiting.push({ resolve, reject });
         socket.write(encodeCommand(command));
       }),
     close: () => socket.destroy(),
