@@ -1,0 +1,146 @@
+import { connect as netConnect, type Socket } from 'node:net';
+import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
+import { type Reply, ReplyError } from '@x/resp';
+import { Connection, type ConnOptions } from './connection.js';
+import { ConnectionError, TimeoutError } from './errors.js';
+import { parseRedisUrl, type UrlSettings } from './url.js';
+
+/** DialOptions says where and how to connect; every field has a default. */
+export interface DialOptions extends ConnOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 6379. */
+  port?: number;
+  /** A Unix socket path; used instead of host and port. */
+  path?: string;
+  /** `true` or Node's TLS options to connect with TLS. Certificates are verified unless you say otherwise. */
+  tls?: boolean | ConnectionOptions;
+  /** ACL user name; needs `password`. */
+  username?: string;
+  password?: string;
+  /** Database to SELECT after connecting. Default 0. */
+  database?: number;
+  /** Name set with CLIENT SETNAME (or HELLO SETNAME). */
+  clientName?: string;
+  /** Time allowed for connect, TLS and handshake together. Default 10,000 ms. */
+  connectTimeoutMs?: number;
+  /** TCP keep-alive initial delay; 0 turns keep-alive off. Default 300,000 ms, as Redigo. */
+  keepAliveMs?: number;
+  /** Disable Nagle's algorithm. Default true. */
+  noDelay?: boolean;
+  /** Aborts the dial. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Connects to Redis and resolves to a ready Connection: connected, TLS done, authenticated,
+ * named and on its database. `address` is a URL (`redis://user:pass@host:6379/0`, `rediss://`,
+ * `unix:///run/redis.sock?db=2`), `host:port`, a socket path, or left out for options alone.
+ */
+export async function dial(address?: string, options: DialOptions = {}): Promise<Connection> {
+  const settings: DialOptions = { ...addressSettings(address), ...withoutUndefined(options) };
+  const timeoutMs = settings.connectTimeoutMs ?? 10_000;
+  const deadline = AbortSignal.timeout(timeoutMs);
+  const signal = settings.signal ? AbortSignal.any([settings.signal, deadline]) : deadline;
+  const whyAborted = () =>
+    settings.signal?.aborted
+      ? settings.signal.reason
+      : new TimeoutError(`connect timed out after ${timeoutMs} ms`);
+
+  const socket = await openSocket(settings, signal, whyAborted);
+  if (settings.noDelay !== false) socket.setNoDelay(true);
+  const keepAliveMs = settings.keepAliveMs ?? 300_000;
+  if (keepAliveMs > 0) socket.setKeepAlive(true, keepAliveMs);
+
+  const conn = new Connection(socket, settings);
+  try {
+    await handshake(conn, settings, signal);
+  } catch (error) {
+    await conn.close();
+    throw signal.aborted ? whyAborted() : error;
+  }
+  return conn;
+}
+
+function addressSettings(address: string | undefined): UrlSettings {
+  if (address === undefined || address === '') return {};
+  if (address.includes('://')) return parseRedisUrl(address);
+  if (address.startsWith('/')) return { path: address };
+  const match = /^\[?([^\]]*?)\]?:(\d+)$/.exec(address);
+  if (match === null) return { host: address };
+  return { host: match[1] || '127.0.0.1', port: Number(match[2]) };
+}
+
+function withoutUndefined<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(options).filter(([, value]) => value !== undefined),
+  ) as Partial<T>;
+}
+
+function openSocket(
+  settings: DialOptions,
+  signal: AbortSignal,
+  whyAborted: () => unknown,
+): Promise<Socket> {
+  return new Promise<Socket>((resolve, reject) => {
+    if (signal.aborted) return reject(whyAborted());
+    const host = settings.host ?? '127.0.0.1';
+    const port = settings.port ?? 6379;
+    let socket: Socket;
+    let readyEvent = 'connect';
+    if (settings.path !== undefined) {
+      socket = netConnect({ path: settings.path });
+    } else if (settings.tls) {
+      const tlsOptions = settings.tls === true ? {} : settings.tls;
+      socket = tlsConnect({ servername: isIp(host) ? undefined : host, ...tlsOptions, host, port });
+      readyEvent = 'secureConnect';
+    } else {
+      socket = netConnect({ host, port });
+    }
+    const where = settings.path ?? `${host}:${port}`;
+    const onAbort = () => {
+      socket.destroy();
+      reject(whyAborted());
+    };
+    const onError = (error: Error) => {
+      signal.removeEventListener('abort', onAbort);
+      socket.destroy();
+      reject(new ConnectionError(`cannot connect to ${where}: ${error.message}`, { cause: error }));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    socket.once('error', onError);
+    socket.once(readyEvent, () => {
+      signal.removeEventListener('abort', onAbort);
+      socket.off('error', onError);
+      resolve(socket);
+    });
+  });
+}
+
+function isIp(host: string): boolean {
+  return /^[\d.]+$/.test(host) || host.includes(':');
+}
+
+/**
+ * Authenticates, names the connection and selects the database in one round trip: with
+ * protocol 3, `HELLO 3 AUTH user pass SETNAME name`; with 2, `AUTH`, `CLIENT SETNAME`. Then SELECT.
+ */
+async function handshake(
+  conn: Connection,
+  settings: DialOptions,
+  signal: AbortSignal,
+): Promise<void> {
+  const { password, username, clientName, database } = settings;
+  if (settings.protocol === 3) {
+    const auth = password === undefined ? [] : ['AUTH', username ?? 'default', password];
+    conn.send('HELLO', 3, ...auth, ...(clientName === undefined ? [] : ['SETNAME', clientName]));
+  } else {
+    if (password !== undefined)
+      conn.send('AUTH', ...(username === undefined ? [] : [username]), password);
+    if (clientName !== undefined) conn.send('CLIENT', 'SETNAME', clientName);
+  }
+  if (database !== undefined && database !== 0) conn.send('SELECT', database);
+  const replies = (await conn.doWith({ signal }, '')) as Reply[] | null;
+  const failure = replies?.find((reply) => reply instanceof ReplyError);
+  if (failure !== undefined) throw failure;
+}

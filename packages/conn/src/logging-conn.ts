@@ -1,0 +1,47 @@
+import { inspect } from 'node:util';
+import type { Arg, Push, Reply } from '@x/resp';
+import { redactArgs } from './diagnostics.js';
+import type { CallOptions, Conn, Pipeline } from './types.js';
+
+/** Logger receives one line per call. `console.log` fits. */
+export type Logger = (line: string) => void;
+
+/**
+ * Wraps a connection so that every call is logged with its arguments and outcome, as Redigo's
+ * NewLoggingConn does. Arguments of AUTH, HELLO and the like are replaced by '?'.
+ */
+export function newLoggingConn(conn: Conn, log: Logger, prefix = 'redis'): Conn {
+  const show = (value: unknown) =>
+    inspect(value, { breakLength: Number.POSITIVE_INFINITY, depth: 4 });
+  const describe = (command: string, args: readonly Arg[]) =>
+    [command, ...redactArgs(command, args)].map(show).join(', ');
+  const logged = async <T>(call: string, run: () => Promise<T>): Promise<T> => {
+    try {
+      const result = await run();
+      log(`${prefix}.${call} -> (${show(result)}, null)`);
+      return result;
+    } catch (error) {
+      log(
+        `${prefix}.${call} -> (null, ${error instanceof Error ? `${error.name}: ${error.message}` : show(error)})`,
+      );
+      throw error;
+    }
+  };
+  return {
+    do: (command, ...args) =>
+      logged(`do(${describe(command, args)})`, () => conn.do(command, ...args)),
+    doWith: (options: CallOptions, command, ...args) =>
+      logged(`doWith(${describe(command, args)})`, () => conn.doWith(options, command, ...args)),
+    send: (command, ...args) => {
+      log(`${prefix}.send(${describe(command, args)})`);
+      conn.send(command, ...args);
+    },
+    flush: () => logged('flush()', () => conn.flush()),
+    receive: () => logged('receive()', () => conn.receive()),
+    receiveWith: (options) => logged('receiveWith()', () => conn.receiveWith(options)),
+    pipeline: (): Pipeline => conn.pipeline(),
+    onPush: (listener: (push: Push) => void) => conn.onPush(listener),
+    err: () => conn.err(),
+    close: () => logged('close()', () => conn.close()),
+  } satisfies Conn as Conn & { do(command: string, ...args: Arg[]): Promise<Reply> };
+}
