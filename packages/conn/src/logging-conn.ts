@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import type { Arg, Push, Reply } from '@x/resp';
+import type { Arg, Push } from '@x/resp';
 import { redactArgs } from './diagnostics.js';
 import type { CallOptions, Conn, Pipeline } from './types.js';
 
@@ -27,7 +27,7 @@ export function newLoggingConn(conn: Conn, log: Logger, prefix = 'redis'): Conn 
       throw error;
     }
   };
-  return {
+  const wrapped: Conn = {
     do: (command, ...args) =>
       logged(`do(${describe(command, args)})`, () => conn.do(command, ...args)),
     doWith: (options: CallOptions, command, ...args) =>
@@ -43,5 +43,6 @@ export function newLoggingConn(conn: Conn, log: Logger, prefix = 'redis'): Conn 
     onPush: (listener: (push: Push) => void) => conn.onPush(listener),
     err: () => conn.err(),
     close: () => logged('close()', () => conn.close()),
-  } satisfies Conn as Conn & { do(command: string, ...args: Arg[]): Promise<Reply> };
+  };
+  return wrapped;
 }

@@ -69,7 +69,10 @@ export class Request {
     if (this.state === RequestState.Cancelled) return;
     this.state = RequestState.Done;
     this.reply = reply;
-    if (this.traceStartMs !== 0) this.traceEnd(reply, undefined);
+    if (this.traceStartMs !== 0) {
+      if (reply instanceof ReplyError) this.traceEnd(undefined, reply);
+      else this.traceEnd(reply, undefined);
+    }
     if (this.resolveCaller !== null) {
       if (reply instanceof ReplyError) this.rejectCaller!(reply);
       else this.resolveCaller(reply);

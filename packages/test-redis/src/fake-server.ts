@@ -58,6 +58,7 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
   const handler = options.onCommand ?? defaultHandler;
   const connections: FakeConnection[] = [];
   const server: Server = createServer((socket) => {
+    socket.setNoDelay(true);
     let protocol = options.protocol ?? 2;
     let chain = Promise.resolve();
     const connection: FakeConnection = {
