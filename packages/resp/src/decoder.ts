@@ -240,7 +240,7 @@ export class Decoder {
     if (bodyStart === -1) return -1;
     const size = this.number;
     if (size < 4 || size > this.maxBulkLength) {
-      const special = this.checkBulkHeader(buffer, offset, type, size);
+      const special = this.checkBulkHeader(offset, type, size);
       if (special !== 0) return bodyStart;
     }
     const end = bodyStart + size;
@@ -252,7 +252,7 @@ export class Decoder {
   }
 
   /** Handles the rare bulk headers: null, negative, over the limit. Returns 1 for a null bulk. */
-  private checkBulkHeader(buffer: Buffer, offset: number, type: number, size: number): number {
+  private checkBulkHeader(offset: number, type: number, size: number): number {
     if (size === -1 && type === 36) {
       this.deliver(null);
       return 1;
