@@ -1,0 +1,40 @@
+export { Args, args } from './args.js';
+export {
+  byteSlices,
+  floatMap,
+  floats,
+  int64Map,
+  int64s,
+  intMap,
+  ints,
+  stringMap,
+  strings,
+  uint64Map,
+  uint64s,
+  values,
+} from './collections.js';
+export { NilError, ReplyTypeError } from './errors.js';
+export type { Helper } from './helper.js';
+export { bool, bytes, float, int, int64, string, uint64 } from './scalars.js';
+export {
+  type Converted,
+  type Converter,
+  field,
+  optional,
+  type StructOf,
+  scan,
+  scanSlice,
+  scanStruct,
+  struct,
+  type TupleOf,
+  tuple,
+} from './scan.js';
+export {
+  type Latency,
+  type LatencyHistory,
+  latencies,
+  latencyHistories,
+  positions,
+  type SlowLog,
+  slowLogs,
+} from './server-replies.js';
