@@ -1,0 +1,302 @@
+import type { Conn } from '@x/conn';
+import type { Arg, Reply } from '@x/resp';
+import type { ConnectionState } from './connection-state.js';
+import { PoolClosedError, PoolExhaustedError } from './errors.js';
+import { PooledConn } from './pooled-conn.js';
+
+/** PoolOptions are Redigo's Pool fields; durations are in milliseconds. */
+export interface PoolOptions {
+  /** Makes a new connection, for example `() => dial(url)`. Any connection source works. */
+  dial: (options: { signal?: AbortSignal }) => Promise<Conn>;
+  /**
+   * Checks an idle connection before it is handed out; throw (or reject) to discard it and try
+   * another. `lastUsedMs` is when it was last returned (Date.now() time). Default: no check.
+   */
+  testOnBorrow?: (conn: Conn, lastUsedMs: number) => void | Promise<void>;
+  /** Most idle connections kept. Default 10. */
+  maxIdle?: number;
+  /** Most connections open at once, idle or in use; 0 means no limit. Default 0. */
+  maxActive?: number;
+  /** Close connections idle for longer than this; 0 keeps them. Default 0. */
+  idleTimeoutMs?: number;
+  /** At maxActive, wait for a connection (true) or fail with PoolExhaustedError (false). Default false. */
+  wait?: boolean;
+  /** Close connections older than this when they come back or are taken; 0 means no limit. Default 0. */
+  maxConnLifetimeMs?: number;
+}
+
+/** PoolStats is a snapshot of a pool's counters. */
+export interface PoolStats {
+  /** Open connections, idle and in use (Redigo's ActiveCount). */
+  activeCount: number;
+  idleCount: number;
+  /** Callers waiting now. */
+  waitingCount: number;
+  /** Callers that ever had to wait (Redigo's WaitCount). */
+  waitCount: number;
+  /** Total time callers waited (Redigo's WaitDuration). */
+  waitDurationMs: number;
+  dialCount: number;
+  dialErrorCount: number;
+  /** Connections closed because they broke, were left dirty, or failed testOnBorrow. */
+  discardCount: number;
+}
+
+interface IdleConn {
+  conn: Conn;
+  createdMs: number;
+  lastUsedMs: number;
+}
+
+interface Waiter {
+  /** Hands over a connection, or `null`: a slot is free, dial one. */
+  wake: (idle: IdleConn | null) => void;
+  fail: (error: unknown) => void;
+}
+
+const SENTINEL = 'x-pool-drain-sentinel';
+const CLEANUP_TIMEOUT_MS = 5_000;
+
+/**
+ * Pool keeps connections for reuse: Redigo's Pool, safe for any number of concurrent borrowers.
+ * Idle connections are reused most recently used first; idle timeouts and lifetimes are checked
+ * when connections are taken or returned, so no timer keeps the process alive.
+ */
+export class Pool {
+  readonly #options: Required<Omit<PoolOptions, 'testOnBorrow'>> &
+    Pick<PoolOptions, 'testOnBorrow'>;
+  /** Most recently used last. */
+  readonly #idle: IdleConn[] = [];
+  readonly #waiters: Waiter[] = [];
+  readonly #created = new WeakMap<Conn, number>();
+  #active = 0;
+  #closed = false;
+  readonly #stats = {
+    waitCount: 0,
+    waitDurationMs: 0,
+    dialCount: 0,
+    dialErrorCount: 0,
+    discardCount: 0,
+  };
+
+  constructor(options: PoolOptions) {
+    this.#options = {
+      maxIdle: 10,
+      maxActive: 0,
+      idleTimeoutMs: 0,
+      wait: false,
+      maxConnLifetimeMs: 0,
+      ...options,
+    };
+  }
+
+  /** Borrows a connection; its `close()` returns it. */
+  async get(options: { signal?: AbortSignal } = {}): Promise<PooledConn> {
+    const { signal } = options;
+    for (;;) {
+      if (this.#closed) throw new PoolClosedError();
+      signal?.throwIfAborted();
+      this.#pruneIdle();
+      const idle = this.#idle.pop();
+      if (idle !== undefined) {
+        const conn = await this.#checkIdle(idle);
+        if (conn !== null) return new PooledConn(conn, this);
+        continue;
+      }
+      const { maxActive, wait } = this.#options;
+      if (maxActive === 0 || this.#active < maxActive) return this.#dialNew(signal);
+      if (!wait) throw new PoolExhaustedError(maxActive);
+      const handedOver = await this.#waitForTurn(signal);
+      if (handedOver !== null) return new PooledConn(handedOver.conn, this);
+      return this.#dialNew(signal, true);
+    }
+  }
+
+  /** Borrows a connection, runs `work` with it, and always returns it, also when `work` throws. */
+  async use<T>(
+    work: (conn: PooledConn) => T | Promise<T>,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<T> {
+    const conn = await this.get(options);
+    try {
+      return await work(conn);
+    } finally {
+      await conn.close();
+    }
+  }
+
+  /** Runs one command on a borrowed connection. */
+  do(command: string, ...args: Arg[]): Promise<Reply> {
+    return this.use((conn) => conn.do(command, ...args));
+  }
+
+  /** A snapshot of the pool's counters. */
+  stats(): PoolStats {
+    return {
+      activeCount: this.#active,
+      idleCount: this.#idle.length,
+      waitingCount: this.#waiters.length,
+      ...this.#stats,
+    };
+  }
+
+  /** Closes idle connections and rejects waiters; borrowed connections close when returned. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const waiter of this.#waiters.splice(0)) waiter.fail(new PoolClosedError());
+    await Promise.all(this.#idle.splice(0).map((idle) => this.#discard(idle.conn, false)));
+  }
+
+  /** Takes a returned connection back, restoring a clean state first. Called by PooledConn.close(). */
+  async release(conn: Conn, state: ConnectionState, unfinished: boolean): Promise<void> {
+    let reusable = !this.#closed && !unfinished && !state.unrecoverable && conn.err() === null;
+    if (reusable) reusable = await restoreCleanState(conn, state);
+    const createdMs = this.#created.get(conn) ?? Date.now();
+    if (reusable && this.#expired(createdMs)) reusable = false;
+    if (!reusable) {
+      await this.#discard(conn, !this.#closed);
+      return;
+    }
+    const idle: IdleConn = { conn, createdMs, lastUsedMs: Date.now() };
+    const waiter = this.#waiters.shift();
+    if (waiter !== undefined) {
+      waiter.wake(idle);
+      return;
+    }
+    this.#idle.push(idle);
+    if (this.#idle.length > this.#options.maxIdle) {
+      const oldest = this.#idle.shift()!;
+      await this.#discard(oldest.conn, false);
+    }
+  }
+
+  /** Dials a connection into a free slot; `reserved` when #wakeForSlot already counted it. */
+  async #dialNew(signal: AbortSignal | undefined, reserved = false): Promise<PooledConn> {
+    if (!reserved) this.#active++;
+    this.#stats.dialCount++;
+    try {
+      const conn = await this.#options.dial(signal === undefined ? {} : { signal });
+      this.#created.set(conn, Date.now());
+      if (this.#closed) {
+        await this.#discard(conn, false);
+        throw new PoolClosedError();
+      }
+      return new PooledConn(conn, this);
+    } catch (error) {
+      if (!PoolClosedError.is(error)) {
+        this.#stats.dialErrorCount++;
+        this.#active--;
+        this.#wakeForSlot();
+      }
+      throw error;
+    }
+  }
+
+  /** Returns the idle connection if it passes the checks, else discards it and returns null. */
+  async #checkIdle(idle: IdleConn): Promise<Conn | null> {
+    if (idle.conn.err() !== null || this.#expired(idle.createdMs)) {
+      await this.#discard(idle.conn, true);
+      return null;
+    }
+    if (this.#options.testOnBorrow !== undefined) {
+      try {
+        await this.#options.testOnBorrow(idle.conn, idle.lastUsedMs);
+      } catch {
+        await this.#discard(idle.conn, true);
+        return null;
+      }
+    }
+    return idle.conn;
+  }
+
+  #expired(createdMs: number): boolean {
+    const { maxConnLifetimeMs } = this.#options;
+    return maxConnLifetimeMs > 0 && Date.now() - createdMs >= maxConnLifetimeMs;
+  }
+
+  /** Closes connections idle for longer than idleTimeoutMs, oldest first. */
+  #pruneIdle(): void {
+    const { idleTimeoutMs } = this.#options;
+    if (idleTimeoutMs <= 0) return;
+    const cutoff = Date.now() - idleTimeoutMs;
+    while (this.#idle.length > 0 && this.#idle[0]!.lastUsedMs < cutoff) {
+      void this.#discard(this.#idle.shift()!.conn, false);
+    }
+  }
+
+  #waitForTurn(signal: AbortSignal | undefined): Promise<IdleConn | null> {
+    this.#stats.waitCount++;
+    const startedMs = performance.now();
+    return new Promise<IdleConn | null>((resolve, reject) => {
+      const finish = () => {
+        this.#stats.waitDurationMs += performance.now() - startedMs;
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const waiter: Waiter = {
+        wake: (idle) => {
+          finish();
+          resolve(idle);
+        },
+        fail: (error) => {
+          finish();
+          reject(error);
+        },
+      };
+      const onAbort = () => {
+        const index = this.#waiters.indexOf(waiter);
+        if (index === -1) return;
+        this.#waiters.splice(index, 1);
+        waiter.fail(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#waiters.push(waiter);
+    });
+  }
+
+  /** A slot freed up (a connection closed or a dial failed): reserve it for the first waiter. */
+  #wakeForSlot(): void {
+    const waiter = this.#waiters.shift();
+    if (waiter === undefined) return;
+    this.#active++;
+    waiter.wake(null);
+  }
+
+  async #discard(conn: Conn, counted: boolean): Promise<void> {
+    this.#active--;
+    if (counted) this.#stats.discardCount++;
+    this.#wakeForSlot();
+    await conn.close().catch(() => {});
+  }
+}
+
+/**
+ * Undoes what the borrower left behind, as Redigo's activeConn.Close does: DISCARD an open
+ * MULTI, UNWATCH watched keys, unsubscribe from everything and read replies up to a sentinel,
+ * and read every pending reply. Returns false when the connection should be closed instead.
+ */
+async function restoreCleanState(conn: Conn, state: ConnectionState): Promise<boolean> {
+  try {
+    if (state.inMulti) conn.send('DISCARD');
+    else if (state.watching) conn.send('UNWATCH');
+    if (!state.subscribed) {
+      await conn.doWith({ timeoutMs: CLEANUP_TIMEOUT_MS }, '');
+      return true;
+    }
+    conn.send('UNSUBSCRIBE');
+    conn.send('PUNSUBSCRIBE');
+    conn.send('SUNSUBSCRIBE');
+    conn.send('ECHO', SENTINEL);
+    await conn.flush();
+    // Unsubscribe confirmations outnumber the commands sent; read until the sentinel comes back.
+    for (;;) {
+      const reply = await conn
+        .receiveWith({ timeoutMs: CLEANUP_TIMEOUT_MS })
+        .catch(() => undefined);
+      if (reply === undefined) return false;
+      if (Buffer.isBuffer(reply) && reply.toString() === SENTINEL) return true;
+    }
+  } catch {
+    return false;
+  }
+}
