@@ -1,0 +1,186 @@
+import { execFile } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { type Conn, type Connection, dial } from '@x/conn';
+import { Pool } from '@x/pool';
+import type { Arg } from '@x/resp';
+import { type RedisServer, startRedisServer } from '@x/test-redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findRedis } from '../src/find-redis.js';
+import { memberName, type RunResult, runStrategy, seed } from '../src/run.js';
+import { type StrategyName, strategies } from '../src/strategy.js';
+import { zpopWatch } from '../src/zpop-watch.js';
+
+const run = promisify(execFile);
+const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.js');
+const names = Object.keys(strategies) as StrategyName[];
+
+let server: RedisServer;
+let conn: Connection;
+beforeAll(async () => {
+  server = await startRedisServer();
+  conn = await dial(server.url);
+});
+afterAll(async () => {
+  await conn?.close();
+  await server?.stop();
+});
+
+describe.each(names)('%s strategy', (name) => {
+  const pop = strategies[name];
+
+  it('pops members in score order, then nil', async () => {
+    const key = `order:${name}`;
+    await seed(conn, key, 5);
+    const popped: (string | null)[] = [];
+    for (let index = 0; index < 6; index++) popped.push((await pop(conn, key)).member);
+    expect(popped).toEqual([...[0, 1, 2, 3, 4].map(memberName), null]);
+  });
+
+  it('returns nil for an empty or missing set', async () => {
+    expect((await pop(conn, `missing:${name}`)).member).toBeNull();
+    await conn.do('ZADD', `emptied:${name}`, 1, 'only');
+    await conn.do('ZREM', `emptied:${name}`, 'only');
+    expect((await pop(conn, `emptied:${name}`)).member).toBeNull();
+  });
+
+  it('pops every member exactly once with 20 workers and 2,000 members', async () => {
+    const pool = new Pool({ dial: () => dial(server.url), maxActive: 20, maxIdle: 20, wait: true });
+    const result: RunResult = await runStrategy({
+      pool,
+      key: `contended:${name}`,
+      members: 2_000,
+      workers: 20,
+      strategy: name,
+    });
+    await pool.close();
+    expect(result).toMatchObject({ popped: 2_000, missing: 0, duplicates: 0, exactlyOnce: true });
+    if (name === 'watch') expect(result.execRetries).toBeGreaterThan(0);
+    else expect(result.execRetries).toBe(0);
+    expect(await conn.do('EXISTS', `contended:${name}`)).toBe(0);
+  });
+});
+
+describe('a worker error', () => {
+  it('leaves its pooled connection clean: no open MULTI, nothing watched', async () => {
+    const pool = new Pool({ dial: () => dial(server.url), maxActive: 1 });
+    const key = 'failing';
+    await seed(conn, key, 3);
+    await expect(
+      pool.use((borrowed) => {
+        // Fails the way a crashed worker would: after MULTI and ZREM are queued, before EXEC.
+        const failing = {
+          send: (command: string, ...args: Arg[]) => borrowed.send(command, ...args),
+          do: (command: string, ...args: Arg[]) =>
+            command === 'EXEC'
+              ? Promise.reject(new Error('worker crashed'))
+              : borrowed.do(command, ...args),
+        } as Conn;
+        return zpopWatch(failing, key);
+      }),
+    ).rejects.toThrow('worker crashed');
+    await pool.use(async (next) => {
+      expect(await next.do('SET', 'after-crash', 'v')).toBe('OK');
+      await conn.do('ZADD', key, 100, 'changed-by-someone-else');
+      next.send('MULTI');
+      next.send('ZCARD', key);
+      expect(await next.do('EXEC')).toEqual([4]);
+    });
+    await pool.close();
+  });
+});
+
+describe('the command line', () => {
+  it('runs every strategy and proves exactly-once', async () => {
+    const { stdout } = await run('node', [
+      cli,
+      '--url',
+      server.url,
+      '-n',
+      '300',
+      '-w',
+      '5',
+      '--json',
+    ]);
+    const results = JSON.parse(stdout) as RunResult[];
+    expect(results.map((result) => result.strategy)).toEqual(names);
+    expect(results.every((result) => result.exactlyOnce && result.popped === 300)).toBe(true);
+  });
+
+  it('prints a table, and help', async () => {
+    const { stdout } = await run('node', [
+      cli,
+      '--url',
+      server.url,
+      '-n',
+      '50',
+      '-w',
+      '2',
+      '-s',
+      'native',
+    ]);
+    expect(stdout).toMatch(
+      /strategy\s+pops\s+pops\/s\s+EXEC retries\s+p50 ms\s+p99 ms\s+exactly once/,
+    );
+    expect(stdout).toMatch(/native\s+50\s+\d+\s+0\s/);
+    const help = await run('node', [cli, '--help']);
+    expect(help.stdout).toContain('Usage: zpop');
+  });
+
+  it('says what is wrong in one line and exits non-zero', async () => {
+    const failure = await run('node', [cli, '-s', 'quantum']).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failure).toMatchObject({ code: 1 });
+    expect((failure as { stderr: string }).stderr.trim()).toBe(
+      'zpop: --strategy must be one of watch, script, native or all',
+    );
+    const unreachable = await run('node', [cli, '--url', 'redis://127.0.0.1:1', '-n', '5']).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(unreachable).toMatchObject({ code: 1 });
+    expect((unreachable as { stderr: string }).stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('findRedis', () => {
+  it('uses REDIS_URL first', async () => {
+    expect(await findRedis({ env: { REDIS_URL: 'redis://example:1' } })).toMatchObject({
+      url: 'redis://example:1',
+      startedServer: false,
+    });
+  });
+
+  it('uses the default port when something answers there', async () => {
+    const found = await findRedis({ env: {}, defaultPort: server.port });
+    expect(found).toMatchObject({ url: `redis://127.0.0.1:${server.port}`, startedServer: false });
+  });
+
+  it('starts and stops a throwaway redis-server when nothing answers', async () => {
+    const found = await findRedis({ env: {}, defaultPort: 1 });
+    expect(found.startedServer).toBe(true);
+    const throwaway = await dial(found.url);
+    expect(await throwaway.do('PING')).toBe('PONG');
+    await throwaway.close();
+    found.stop();
+    await expect
+      .poll(() =>
+        dial(found.url)
+          .then((c) => c.close())
+          .then(
+            () => 'up',
+            () => 'down',
+          ),
+      )
+      .toBe('down');
+  });
+
+  it('explains in one line when redis-server is missing', async () => {
+    await expect(
+      findRedis({ env: {}, defaultPort: 1, redisServer: 'no-such-redis-server' }),
+    ).rejects.toThrow(
+      /^no Redis at REDIS_URL or 127\.0\.0\.1:1, and redis-server is not installed/,
+    );
+  });
+});
