@@ -63,7 +63,9 @@ export class Connection implements Conn {
   #flushScheduled = false;
   #draining = false;
   #writeTimer: NodeJS.Timeout | undefined;
-  #paused = false;
+  /** Why reading is paused: too many unread replies, and/or a consumer that asked (pauseReading). */
+  #pausedForBuffer = false;
+  #pausedByConsumer = false;
   readonly #closed: Promise<void>;
 
   constructor(socket: Socket, options: ConnOptions = {}) {
@@ -172,6 +174,36 @@ export class Connection implements Conn {
   onPush(listener: (push: Push) => void): () => void {
     this.#pushListeners.add(listener);
     return () => this.#pushListeners.delete(listener);
+  }
+
+  /** The protocol this connection speaks: 2, or 3 after HELLO 3. */
+  get protocol(): 2 | 3 {
+    return this.#resp3 ? 3 : 2;
+  }
+
+  /** Resolves when the socket has closed, for whatever reason; `err()` then tells why. */
+  get closed(): Promise<void> {
+    return this.#closed;
+  }
+
+  /** Replies received that no one has read yet (from send, MONITOR, RESP2 pub/sub). */
+  get bufferedReplies(): number {
+    return this.#owned.length;
+  }
+
+  /**
+   * Stops reading from the socket until resumeReading(): backpressure for a slow consumer of
+   * push frames. The server buffers meanwhile (up to its client-output-buffer-limit).
+   */
+  pauseReading(): void {
+    this.#pausedByConsumer = true;
+    this.#updateReading();
+  }
+
+  /** Reads from the socket again after pauseReading(). */
+  resumeReading(): void {
+    this.#pausedByConsumer = false;
+    this.#updateReading();
   }
 
   /** The error that made this connection unusable, or null while it works. */
@@ -394,17 +426,22 @@ export class Connection implements Conn {
     const unsolicited = new Request(null, Delivery.Owned);
     unsolicited.complete(reply);
     this.#addOwned(unsolicited);
-    if (this.#owned.length > this.#maxBufferedReplies && !this.#paused) {
-      this.#paused = true;
-      this.#socket.pause();
+    if (this.#owned.length > this.#maxBufferedReplies && !this.#pausedForBuffer) {
+      this.#pausedForBuffer = true;
+      this.#updateReading();
     }
   }
 
   #resumeIfBelowLimit(): void {
-    if (this.#paused && this.#owned.length <= this.#maxBufferedReplies / 2) {
-      this.#paused = false;
-      this.#socket.resume();
+    if (this.#pausedForBuffer && this.#owned.length <= this.#maxBufferedReplies / 2) {
+      this.#pausedForBuffer = false;
+      this.#updateReading();
     }
+  }
+
+  #updateReading(): void {
+    if (this.#pausedForBuffer || this.#pausedByConsumer) this.#socket.pause();
+    else this.#socket.resume();
   }
 
   #onPush(push: Push): void {
