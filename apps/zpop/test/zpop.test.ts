@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { type Conn, type Connection, dial } from '@x/conn';
 import { Pool } from '@x/pool';
 import type { Arg } from '@x/resp';
-import { type RedisServer, startRedisServer } from '@x/test-redis';
+import { useRedisServer } from '@x/test-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findRedis } from '../src/find-redis.js';
 import { memberName, type RunResult, runStrategy, seed } from '../src/run.js';
@@ -16,16 +16,12 @@ const run = promisify(execFile);
 const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.js');
 const names = Object.keys(strategies) as StrategyName[];
 
-let server: RedisServer;
+const redis = useRedisServer();
 let conn: Connection;
 beforeAll(async () => {
-  server = await startRedisServer();
-  conn = await dial(server.url);
+  conn = await dial(redis.url);
 });
-afterAll(async () => {
-  await conn?.close();
-  await server?.stop();
-});
+afterAll(() => conn?.close());
 
 describe.each(names)('%s strategy', (name) => {
   const pop = strategies[name];
@@ -46,7 +42,7 @@ describe.each(names)('%s strategy', (name) => {
   });
 
   it('pops every member exactly once with 20 workers and 2,000 members', async () => {
-    const pool = new Pool({ dial: () => dial(server.url), maxActive: 20, maxIdle: 20, wait: true });
+    const pool = new Pool({ dial: () => dial(redis.url), maxActive: 20, maxIdle: 20, wait: true });
     const result: RunResult = await runStrategy({
       pool,
       key: `contended:${name}`,
@@ -64,7 +60,7 @@ describe.each(names)('%s strategy', (name) => {
 
 describe('a worker error', () => {
   it('leaves its pooled connection clean: no open MULTI, nothing watched', async () => {
-    const pool = new Pool({ dial: () => dial(server.url), maxActive: 1 });
+    const pool = new Pool({ dial: () => dial(redis.url), maxActive: 1 });
     const key = 'failing';
     await seed(conn, key, 3);
     await expect(
@@ -96,7 +92,7 @@ describe('the command line', () => {
     const { stdout } = await run('node', [
       cli,
       '--url',
-      server.url,
+      redis.url,
       '-n',
       '300',
       '-w',
@@ -112,7 +108,7 @@ describe('the command line', () => {
     const { stdout } = await run('node', [
       cli,
       '--url',
-      server.url,
+      redis.url,
       '-n',
       '50',
       '-w',
@@ -153,8 +149,11 @@ describe('findRedis', () => {
   });
 
   it('uses the default port when something answers there', async () => {
-    const found = await findRedis({ env: {}, defaultPort: server.port });
-    expect(found).toMatchObject({ url: `redis://127.0.0.1:${server.port}`, startedServer: false });
+    const found = await findRedis({ env: {}, defaultPort: redis.server.port });
+    expect(found).toMatchObject({
+      url: `redis://127.0.0.1:${redis.server.port}`,
+      startedServer: false,
+    });
   });
 
   it('starts and stops a throwaway redis-server when nothing answers', async () => {

@@ -7,6 +7,7 @@ export {
 } from './fake-server.js';
 export { freePort } from './free-port.js';
 export { openRawClient, type RawClient } from './raw-client.js';
+export { runReadmeExample } from './readme-example.js';
 export {
   hasRedisServer,
   type RedisServer,
@@ -14,3 +15,4 @@ export {
   type RedisServerOptions,
   startRedisServer,
 } from './redis-server.js';
+export { type SuiteServer, useRedisServer } from './use-redis-server.js';

@@ -1,18 +1,14 @@
-import { type RedisServer, startRedisServer } from '@x/test-redis';
+import { useRedisServer } from '@x/test-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Connection, ConnectionError, dial, TimeoutError } from '../../src/index.js';
 
-let server: RedisServer;
+const redis = useRedisServer();
 let conn: Connection;
 
 beforeAll(async () => {
-  server = await startRedisServer();
-  conn = await dial(server.url);
+  conn = await dial(redis.url);
 });
-afterAll(async () => {
-  await conn?.close();
-  await server?.stop();
-});
+afterAll(() => conn?.close());
 
 const text = (value: string) => Buffer.from(value);
 
@@ -60,7 +56,7 @@ describe('per-call time limits and signals', () => {
   });
 
   it('times out a receive without consuming a reply that has not arrived', async () => {
-    const owner = await dial(server.url);
+    const owner = await dial(redis.url);
     await expect(owner.receiveWithTimeout(30)).rejects.toBeInstanceOf(TimeoutError);
     owner.send('ECHO', 'later');
     await owner.flush();
@@ -71,7 +67,7 @@ describe('per-call time limits and signals', () => {
 
 describe('connection-wide time limits', () => {
   it('fails the connection when a reply does not come within readTimeoutMs', async () => {
-    const strict = await dial(server.url, { readTimeoutMs: 100 });
+    const strict = await dial(redis.url, { readTimeoutMs: 100 });
     const failure = await strict.do('DEBUG', 'SLEEP', 0.5).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ConnectionError);
     expect((failure as ConnectionError).cause).toBeInstanceOf(TimeoutError);
@@ -81,14 +77,14 @@ describe('connection-wide time limits', () => {
   });
 
   it('does not time out an idle connection', async () => {
-    const idle = await dial(server.url, { readTimeoutMs: 50 });
+    const idle = await dial(redis.url, { readTimeoutMs: 50 });
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(await idle.do('PING')).toBe('PONG');
     await idle.close();
   });
 
   it('times out a connect that the signal aborts', async () => {
-    await expect(dial(server.url, { signal: AbortSignal.abort(new Error('no')) })).rejects.toThrow(
+    await expect(dial(redis.url, { signal: AbortSignal.abort(new Error('no')) })).rejects.toThrow(
       'no',
     );
   });

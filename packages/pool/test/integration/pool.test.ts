@@ -1,19 +1,15 @@
 import { type Connection, ConnectionError, dial } from '@x/conn';
-import { type RedisServer, startRedisServer } from '@x/test-redis';
+import { startRedisServer, useRedisServer } from '@x/test-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pool, PoolClosedError, PoolExhaustedError, type PoolOptions } from '../../src/index.js';
 
-let server: RedisServer;
+const redis = useRedisServer();
 let admin: Connection;
 
 beforeAll(async () => {
-  server = await startRedisServer();
-  admin = await dial(server.url);
+  admin = await dial(redis.url);
 });
-afterAll(async () => {
-  await admin?.close();
-  await server?.stop();
-});
+afterAll(() => admin?.close());
 
 const text = (value: string) => Buffer.from(value);
 let poolNumber = 0;
@@ -24,7 +20,7 @@ function newPool(options: Omit<PoolOptions, 'dial'> & { dial?: PoolOptions['dial
   name: string;
 } {
   const name = `pool-${++poolNumber}`;
-  const pool = new Pool({ dial: () => dial(server.url, { clientName: name }), ...options });
+  const pool = new Pool({ dial: () => dial(redis.url, { clientName: name }), ...options });
   return { pool, name };
 }
 
@@ -120,7 +116,7 @@ describe('limits and waiting', () => {
       dial: async () => {
         dials++;
         if (dials === 2) throw new Error('dial failed');
-        return dial(server.url);
+        return dial(redis.url);
       },
     });
     const held = await pool.get();
@@ -241,7 +237,7 @@ describe('clean state on release', () => {
   it.each([2, 3] as const)(
     'unsubscribes and drains a subscribed connection (RESP%i)',
     async (protocol) => {
-      const pool = new Pool({ maxActive: 1, dial: () => dial(server.url, { protocol }) });
+      const pool = new Pool({ maxActive: 1, dial: () => dial(redis.url, { protocol }) });
       const conn = await pool.get();
       const id = await clientId(conn);
       conn.send('SUBSCRIBE', 'a', 'b');

@@ -1,5 +1,5 @@
 import { type Connection, dial } from '@x/conn';
-import { type RedisServer, startRedisServer } from '@x/test-redis';
+import { useRedisServer } from '@x/test-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Message,
@@ -10,17 +10,13 @@ import {
   Subscription,
 } from '../../src/index.js';
 
-let server: RedisServer;
+const redis = useRedisServer();
 let publisher: Connection;
 
 beforeAll(async () => {
-  server = await startRedisServer();
-  publisher = await dial(server.url);
+  publisher = await dial(redis.url);
 });
-afterAll(async () => {
-  await publisher?.close();
-  await server?.stop();
-});
+afterAll(() => publisher?.close());
 
 async function collect(psc: PubSubConn, count: number): Promise<PubSubEvent[]> {
   const events: PubSubEvent[] = [];
@@ -33,7 +29,7 @@ describe.each([2, 3] as const)('PubSubConn over RESP%i', (protocol) => {
   const channel = (name: string) => `resp${protocol}:${name}`;
 
   beforeAll(async () => {
-    psc = new PubSubConn(await dial(server.url, { protocol }));
+    psc = new PubSubConn(await dial(redis.url, { protocol }));
   });
   afterAll(() => psc?.close());
 
@@ -78,7 +74,7 @@ describe.each([2, 3] as const)('PubSubConn over RESP%i', (protocol) => {
 
 describe('RESP3 on one connection', () => {
   it('runs ordinary commands while subscribed', async () => {
-    const conn = await dial(server.url, { protocol: 3 });
+    const conn = await dial(redis.url, { protocol: 3 });
     const psc = new PubSubConn(conn);
     await psc.subscribe('mixed');
     const [setReply, published] = await Promise.all([
@@ -97,7 +93,7 @@ describe('RESP3 on one connection', () => {
 
 describe('many channels and patterns', () => {
   it('delivers to 200 channels and 50 patterns', async () => {
-    const psc = new PubSubConn(await dial(server.url));
+    const psc = new PubSubConn(await dial(redis.url));
     const channels = Array.from({ length: 200 }, (_, index) => `many:${index}`);
     const patterns = Array.from({ length: 50 }, (_, index) => `many:${index}*`);
     await psc.subscribe(...channels);
@@ -116,7 +112,7 @@ describe('many channels and patterns', () => {
 describe.each([2, 3] as const)('a slow consumer over RESP%i', (protocol) => {
   it('gets 100,000 messages complete and in order, with bounded buffering', async () => {
     const maxBuffered = 2_000;
-    const conn = await dial(server.url, { protocol, maxBufferedReplies: maxBuffered });
+    const conn = await dial(redis.url, { protocol, maxBufferedReplies: maxBuffered });
     const psc = new PubSubConn(conn, { maxBuffered });
     await psc.subscribe('firehose');
     await psc.receive();

@@ -1,19 +1,15 @@
 import { type Connection, dial } from '@x/conn';
-import { type RedisServer, startRedisServer } from '@x/test-redis';
+import { startRedisServer, useRedisServer } from '@x/test-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Gap, Message, PMessage, Subscriber, type SubscriberEvent } from '../../src/index.js';
 
-let server: RedisServer;
+const redis = useRedisServer();
 let publisher: Connection;
 
 beforeAll(async () => {
-  server = await startRedisServer();
-  publisher = await dial(server.url);
+  publisher = await dial(redis.url);
 });
-afterAll(async () => {
-  await publisher?.close();
-  await server?.stop();
-});
+afterAll(() => publisher?.close());
 
 /** Publishes `message` until someone receives it (the subscriber may still be reconnecting). */
 async function publishUntilHeard(
@@ -31,7 +27,7 @@ async function publishUntilHeard(
 describe.each([2, 3] as const)('Subscriber over RESP%i', (protocol) => {
   it('resubscribes after CLIENT KILL TYPE pubsub and reports the gap', async () => {
     const subscriber = new Subscriber({
-      dial: () => dial(server.url, { protocol }),
+      dial: () => dial(redis.url, { protocol }),
       minBackoffMs: 10,
     });
     await subscriber.subscribe('alerts');

@@ -2,21 +2,17 @@ import { type Connection, dial } from '@x/conn';
 import { Pool } from '@x/pool';
 import { int, strings } from '@x/reply';
 import { ReplyError } from '@x/resp';
-import { type RedisServer, startRedisServer } from '@x/test-redis';
+import { useRedisServer } from '@x/test-redis';
 import { afterAll, beforeAll, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { Library, runScripts, Script } from '../../src/index.js';
 
-let server: RedisServer;
+const redis = useRedisServer();
 let conn: Connection;
 
 beforeAll(async () => {
-  server = await startRedisServer();
-  conn = await dial(server.url);
+  conn = await dial(redis.url);
 });
-afterAll(async () => {
-  await conn?.close();
-  await server?.stop();
-});
+afterAll(() => conn?.close());
 beforeEach(async () => {
   await conn.do('SCRIPT', 'FLUSH');
   await conn.do('CONFIG', 'RESETSTAT');
@@ -85,7 +81,7 @@ describe('Script.do', () => {
   });
 
   it('works on a pool and on a pooled connection', async () => {
-    const pool = new Pool({ dial: () => dial(server.url), maxActive: 2 });
+    const pool = new Pool({ dial: () => dial(redis.url), maxActive: 2 });
     expect(await incrBy.do(pool, 'pooled', 1)).toBe(1);
     const borrowed = await pool.get();
     expect(await incrBy.do(borrowed, 'pooled', 1)).toBe(2);
