@@ -26,6 +26,8 @@ export interface ConnOptions {
   writeTimeoutMs?: number;
   /** Unread replies (from send, MONITOR, RESP2 pub/sub) above which the socket is paused. Default 10,000. */
   maxBufferedReplies?: number;
+  /** Longest argument sent; longer ones reject with RangeError. Default 512 MiB, the server's proto-max-bulk-len. */
+  maxArgBytes?: number;
   /** Decoder settings: `bulkStringsAs` and the limits. */
   decoder?: Omit<DecoderOptions, 'onReply' | 'onPush' | 'onAttribute'>;
 }
@@ -53,6 +55,7 @@ export class Connection implements Conn {
   readonly #readTimeoutMs: number;
   readonly #writeTimeoutMs: number;
   readonly #maxBufferedReplies: number;
+  readonly #maxArgBytes: number | undefined;
   #unwritten: Request[] = [];
   readonly #inflight = new Queue<Request>();
   /** Replies that belong to the owner: from send(), or unsolicited; read by receive() or do(). */
@@ -74,6 +77,7 @@ export class Connection implements Conn {
     this.#readTimeoutMs = options.readTimeoutMs ?? 0;
     this.#writeTimeoutMs = options.writeTimeoutMs ?? 0;
     this.#maxBufferedReplies = options.maxBufferedReplies ?? 10_000;
+    this.#maxArgBytes = options.maxArgBytes;
     this.#decoder = new Decoder({
       ...options.decoder,
       onReply: (reply) => this.#onReply(reply),
@@ -150,6 +154,12 @@ export class Connection implements Conn {
   receiveWith(options: CallOptions): Promise<Reply> {
     const head = this.#owned.shift();
     this.#resumeIfBelowLimit();
+    // Already here (the usual case for pub/sub and MONITOR): no waiting machinery needed.
+    if (head?.state === RequestState.Done && head.failure === undefined) {
+      return head.reply instanceof ReplyError
+        ? Promise.reject(head.reply)
+        : Promise.resolve(head.reply);
+    }
     if (head !== undefined) return this.#awaitOwned([head], options).then(firstOrThrow);
     if (this.#fatal !== null) return Promise.reject(this.#fatal);
     return new Promise<Reply>((resolve, reject) => {
@@ -269,7 +279,7 @@ export class Connection implements Conn {
   }
 
   #newRequest(command: string, args: readonly Arg[], delivery: 0 | 1): Request {
-    const wire = commandToWire([command, ...args]);
+    const wire = commandToWire([command, ...args], this.#maxArgBytes);
     const name = command.toUpperCase();
     const repliesByPush =
       this.#resp3 &&

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { type Arg, argToWire, CommandEncoder, encodeCommand } from './encode-command.js';
+import {
+  type Arg,
+  argToWire,
+  CommandEncoder,
+  commandToWire,
+  encodeCommand,
+} from './encode-command.js';
 
 const wireOf = (arg: unknown) => {
   const wire = argToWire(arg);
@@ -64,6 +70,14 @@ describe('encodeCommand', () => {
   it('rejects nested arrays and empty commands', () => {
     expect(() => encodeCommand(['MGET', [['a']]] as unknown as Arg[])).toThrow(TypeError);
     expect(() => encodeCommand([])).toThrow(TypeError);
+  });
+
+  it('rejects an argument longer than the limit with a RangeError', () => {
+    expect(() => commandToWire(['SET', 'k', Buffer.alloc(11)], 10)).toThrow(RangeError);
+    expect(() => commandToWire(['SET', 'k', 'é'.repeat(6)], 10)).toThrow(
+      /argument 2 is longer than 10 bytes/,
+    );
+    expect(commandToWire(['SET', 'k', 'é'.repeat(5)], 10)).toHaveLength(3);
   });
 
   it('names the position of a bad argument', () => {

@@ -64,21 +64,41 @@ function describe(value: unknown): string {
   return `a ${typeof value}`;
 }
 
+/** The server's default proto-max-bulk-len: the longest argument redis-server accepts. */
+export const MAX_ARG_BYTES = 512 * 1024 * 1024;
+
 /**
  * Converts a command's arguments, flattening arrays one level. Every argument is checked
- * before anything is returned, so a bad one means nothing is written.
+ * before anything is returned, so a bad one means nothing is written. An argument longer than
+ * `maxArgBytes` is a RangeError: the server would drop the connection for it.
  */
-export function commandToWire(command: readonly Arg[]): (string | Uint8Array)[] {
+export function commandToWire(
+  command: readonly Arg[],
+  maxArgBytes = MAX_ARG_BYTES,
+): (string | Uint8Array)[] {
   const wire: (string | Uint8Array)[] = [];
+  const push = (arg: unknown, position: number) => {
+    const part = argToWire(arg, position);
+    // A string has at most 3 UTF-8 bytes per UTF-16 unit, so short ones need no counting.
+    const long =
+      typeof part === 'string'
+        ? part.length * 3 > maxArgBytes && Buffer.byteLength(part) > maxArgBytes
+        : part.byteLength > maxArgBytes;
+    if (long)
+      throw new RangeError(
+        `argument ${position} is longer than ${maxArgBytes} bytes, the server's proto-max-bulk-len`,
+      );
+    wire.push(part);
+  };
   for (let index = 0; index < command.length; index++) {
     const arg: unknown = command[index];
     if (Array.isArray(arg)) {
       for (const item of arg) {
         if (Array.isArray(item)) throw new TypeError(`argument ${index}: ${describe(item)}`);
-        wire.push(argToWire(item, index));
+        push(item, index);
       }
     } else {
-      wire.push(argToWire(arg, index));
+      push(arg, index);
     }
   }
   if (wire.length === 0) throw new TypeError('a command needs at least its name');

@@ -6,6 +6,7 @@ export {
   CommandEncoder,
   commandToWire,
   encodeCommand,
+  MAX_ARG_BYTES,
   type RedisArgument,
   type ScalarArg,
 } from './encode-command.js';

@@ -3,13 +3,13 @@
 // package (run `pnpm build` first; `pnpm bench` at the root does). Median of 5 rounds after a
 // warm-up round; replies per second. `--quick` runs fewer, shorter rounds.
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { CommandEncoder, Decoder } from '../dist/index.js';
 
 const RedisParser = createRequire(import.meta.url)('redis-parser');
-const quick = process.argv.includes('--quick');
-const rounds = quick ? 3 : 5;
-const roundMs = quick ? 100 : 300;
 const CHUNK = 65_536;
+let rounds = 5;
+let roundMs = 300;
 
 /** Cuts a stream into socket-sized chunks, as a TCP read would deliver them. */
 function chunked(frame, count) {
@@ -79,35 +79,51 @@ const cases = [
   ['10 x 16 B array', array10, 5_000],
 ];
 
-const rows = [];
-for (const [name, frame, count] of cases) {
-  const chunks = chunked(frame, count);
-  for (const mode of ['buffer', 'string']) {
-    const oursRate = bench(ours(chunks, mode), count);
-    const theirsRate = bench(theirs(chunks, mode === 'buffer'), count);
-    rows.push([`${name} (${mode}s)`, oursRate, theirsRate]);
+/**
+ * Runs every codec case; resolves to decode rows [name, ours, redis-parser] in replies/s and the
+ * encode rate in commands/s.
+ */
+export function runCodecBench({ quick = false } = {}) {
+  rounds = quick ? 3 : 5;
+  roundMs = quick ? 100 : 300;
+  const rows = [];
+  for (const [name, frame, count] of cases) {
+    const chunks = chunked(frame, count);
+    for (const mode of ['buffer', 'string']) {
+      const oursRate = bench(ours(chunks, mode), count);
+      const theirsRate = bench(theirs(chunks, mode === 'buffer'), count);
+      rows.push([`${name} (${mode}s)`, oursRate, theirsRate]);
+    }
   }
+
+  const value = 'x'.repeat(100);
+  const encodeRate = bench(() => {
+    const encoder = new CommandEncoder();
+    return () => {
+      for (let index = 0; index < 1000; index++) encoder.add(['SET', `key:${index}`, value]);
+      encoder.take();
+    };
+  }, 1000);
+  return { rows, encodeRate, rounds, roundMs };
 }
 
-const value = 'x'.repeat(100);
-const encodeRate = bench(() => {
-  const encoder = new CommandEncoder();
-  return () => {
-    for (let index = 0; index < 1000; index++) encoder.add(['SET', `key:${index}`, value]);
-    encoder.take();
-  };
-}, 1000);
-
-const format = (rate) =>
+/** Formats a rate as M/s or k/s. */
+export const format = (rate) =>
   rate >= 1e6 ? `${(rate / 1e6).toFixed(2)} M/s` : `${(rate / 1e3).toFixed(0)} k/s`;
-console.log(`Node ${process.version}, ${rounds} rounds of ${roundMs} ms, median\n`);
-console.log('| decode | @x/resp | redis-parser | ratio |');
-console.log('|---|---:|---:|---:|');
-for (const [name, oursRate, theirsRate] of rows) {
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const { rows, encodeRate, rounds, roundMs } = runCodecBench({
+    quick: process.argv.includes('--quick'),
+  });
+  console.log(`Node ${process.version}, ${rounds} rounds of ${roundMs} ms, median\n`);
+  console.log('| decode | @x/resp | redis-parser | ratio |');
+  console.log('|---|---:|---:|---:|');
+  for (const [name, oursRate, theirsRate] of rows) {
+    console.log(
+      `| ${name} | ${format(oursRate)} | ${format(theirsRate)} | ${(oursRate / theirsRate).toFixed(2)}x |`,
+    );
+  }
   console.log(
-    `| ${name} | ${format(oursRate)} | ${format(theirsRate)} | ${(oursRate / theirsRate).toFixed(2)}x |`,
+    `\n| encode | @x/resp |\n|---|---:|\n| SET key:N <100 B value> | ${format(encodeRate)} |`,
   );
 }
-console.log(
-  `\n| encode | @x/resp |\n|---|---:|\n| SET key:N <100 B value> | ${format(encodeRate)} |`,
-);

@@ -1,0 +1,56 @@
+// One adapter per client, so every scenario runs the same code against each.
+import { dial } from '@x/conn';
+import { Redis } from 'ioredis';
+import { createClient } from 'redis';
+
+/** Connects every client to 127.0.0.1:port; each adapter has set, get, pipeline and close. */
+export async function connectClients(port) {
+  const url = `redis://127.0.0.1:${port}`;
+  const ours = await dial(url);
+  const ioredis = new Redis({ port, host: '127.0.0.1' });
+  const ioredisAuto = new Redis({ port, host: '127.0.0.1', enableAutoPipelining: true });
+  const nodeRedis = await createClient({ url }).connect();
+  await Promise.all([ioredis.ping(), ioredisAuto.ping()]);
+  return [
+    {
+      name: '@x/conn',
+      set: (key, value) => ours.do('SET', key, value),
+      get: (key) => ours.do('GET', key),
+      pipeline: async (commands) => {
+        const pipeline = ours.pipeline();
+        for (const command of commands) pipeline.send(...command);
+        return pipeline.receiveAll();
+      },
+      close: () => ours.close(),
+    },
+    {
+      name: 'ioredis',
+      set: (key, value) => ioredis.set(key, value),
+      get: (key) => ioredis.getBuffer(key),
+      pipeline: (commands) =>
+        ioredis.pipeline(commands.map(([name, ...args]) => [name.toLowerCase(), ...args])).exec(),
+      close: async () => ioredis.disconnect(),
+    },
+    {
+      name: 'ioredis (auto-pipelining)',
+      set: (key, value) => ioredisAuto.set(key, value),
+      get: (key) => ioredisAuto.getBuffer(key),
+      pipeline: (commands) =>
+        ioredisAuto
+          .pipeline(commands.map(([name, ...args]) => [name.toLowerCase(), ...args]))
+          .exec(),
+      close: async () => ioredisAuto.disconnect(),
+    },
+    {
+      name: 'node-redis',
+      set: (key, value) => nodeRedis.set(key, value),
+      get: (key) => nodeRedis.get(key),
+      pipeline: (commands) => {
+        const multi = nodeRedis.multi();
+        for (const command of commands) multi.addCommand(command);
+        return multi.execAsPipeline();
+      },
+      close: () => nodeRedis.quit(),
+    },
+  ];
+}

@@ -1,0 +1,271 @@
+#!/usr/bin/env node
+// apps/bench: the toolkit against ioredis, node-redis, redis-parser and redis-benchmark, in one
+// run, against one local redis-server it starts. `--quick` for a short run, `--only a,b` for some
+// scenarios; a full run (no --only, no --quick) rewrites RESULTS.md and ratios.svg.
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { dial } from '@x/conn';
+import { format, runCodecBench } from '../../../packages/resp/bench/codec.mjs';
+import { ratioChart } from './chart.mjs';
+import { connectClients } from './clients.mjs';
+import { medianRound, memory } from './measure.mjs';
+import { redisBenchmark } from './redis-benchmark.mjs';
+import { redisForBench } from './redis-server.mjs';
+import {
+  concurrent,
+  largeValues,
+  pipelined,
+  poolContenders,
+  pubsubThroughput,
+  sequential,
+  subscribers,
+  workers,
+} from './scenarios.mjs';
+
+const all = ['codec', 'sequential', 'concurrent', 'pipeline', 'pool', 'large', 'pubsub'];
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } },
+});
+const quick = values.quick;
+const chosen = values.only ? values.only.split(',') : all;
+const unknown = chosen.filter((name) => !all.includes(name));
+if (unknown.length > 0) {
+  console.error(`bench: unknown scenario ${unknown.join(', ')} (choose from ${all.join(', ')})`);
+  process.exit(1);
+}
+const rounds = quick ? 3 : 5;
+const sizes = quick
+  ? {
+      sequential: 2_000,
+      concurrent: 20_000,
+      pipeline: 20_000,
+      workers: 100,
+      large: 10,
+      pubsub: 20_000,
+    }
+  : {
+      sequential: 20_000,
+      concurrent: 100_000,
+      pipeline: 100_000,
+      workers: 1_000,
+      large: 50,
+      pubsub: 100_000,
+    };
+
+const { port, stop } = await redisForBench();
+const redisVersion = execFileSync('redis-server', ['--version'], { encoding: 'utf8' }).match(
+  /v=(\S+)/,
+)?.[1];
+const lines = [];
+const out = (line = '') => {
+  lines.push(line);
+  console.log(line);
+};
+const chartBars = [];
+const ms = (value) => (value === undefined ? '' : value.toFixed(2));
+const mib = (value) => `${value >= 0 ? '+' : ''}${value.toFixed(1)}`;
+
+out('# Benchmark results');
+out();
+out(
+  `Machine: ${cpus()[0]?.model} (${cpus().length} cores), Node ${process.version}, Redis ${redisVersion}.`,
+);
+out(
+  `Clients: @x packages from this repository, ioredis 6.0.0, node-redis (\`redis\`) 6.3.1, redis-parser 3.0.0.`,
+);
+out(
+  `Each figure is the median of ${rounds} rounds after a warm-up round${quick ? ' (quick mode: small counts)' : ''}.`,
+);
+out(
+  `Heap growth is the heap after a round minus before it, after a collection: what a client keeps.`,
+);
+out();
+
+if (chosen.includes('codec')) {
+  const { rows, encodeRate } = runCodecBench({ quick });
+  out('## 1. Codec only: @x/resp against redis-parser');
+  out();
+  out('| decode | @x/resp | redis-parser | ratio |');
+  out('|---|---:|---:|---:|');
+  for (const [name, ours, theirs] of rows) {
+    out(`| ${name} | ${format(ours)} | ${format(theirs)} | ${(ours / theirs).toFixed(2)}x |`);
+    if (name.endsWith('(buffers)'))
+      chartBars.push([`decode ${name.replace(' (buffers)', '')} vs redis-parser`, ours / theirs]);
+  }
+  out();
+  out(`Encoding \`SET key:N <100 B value>\`: ${format(encodeRate)} commands/s.`);
+  out();
+}
+
+/** Runs a scenario for every client; prints a table with ratios to ioredis and to redis-benchmark. */
+async function clientTable(title, scenario, { reference, baseline, chartLabel, extra } = {}) {
+  const clients = await connectClients(port);
+  const results = [];
+  for (const client of clients) {
+    const before = memory();
+    const result = await medianRound(rounds, () => scenario(client));
+    results.push({
+      name: client.name,
+      ...result,
+      heapGrowthMiB: memory().heapMiB - before.heapMiB,
+    });
+  }
+  await Promise.all(clients.map((client) => client.close()));
+  const referenceRate = results.find((result) => result.name === (reference ?? 'ioredis')).rate;
+  out(`## ${title}`);
+  out();
+  out(
+    `| client | ops/s | vs ${reference ?? 'ioredis'} |${baseline ? ' vs redis-benchmark |' : ''} p50 ms | p99 ms | heap growth MiB |${extra ? ` ${extra.title} |` : ''}`,
+  );
+  out(`|---|---:|---:|${baseline ? '---:|' : ''}---:|---:|---:|${extra ? '---:|' : ''}`);
+  for (const result of results) {
+    const cells = [
+      result.name,
+      Math.round(result.rate).toLocaleString('en'),
+      `${(result.rate / referenceRate).toFixed(2)}x`,
+      ...(baseline ? [`${(result.rate / baseline.rate).toFixed(2)}x`] : []),
+      ms(result.p50Ms),
+      ms(result.p99Ms),
+      mib(result.heapGrowthMiB),
+      ...(extra ? [extra.cell(result)] : []),
+    ];
+    out(`| ${cells.join(' | ')} |`);
+  }
+  if (baseline)
+    out(
+      `| redis-benchmark ${baseline.label} | ${Math.round(baseline.rate).toLocaleString('en')} | | 1.00x | ${ms(baseline.p50Ms)} | ${ms(baseline.p99Ms)} | | ${extra ? ' |' : ''}`,
+    );
+  out();
+  chartBars.push([chartLabel, results[0].rate / referenceRate]);
+  return results;
+}
+
+const benchmarkRequests = quick ? 20_000 : 200_000;
+if (chosen.includes('sequential')) {
+  const baseline = {
+    ...redisBenchmark(port, { requests: benchmarkRequests / 4, pipeline: 1 }),
+    label: '-c 1 -P 1',
+  };
+  await clientTable(
+    '2. Sequential round trips (one connection, await each SET)',
+    (client) => sequential(client, sizes.sequential),
+    {
+      baseline,
+      chartLabel: 'sequential SET vs ioredis',
+    },
+  );
+}
+if (chosen.includes('concurrent')) {
+  const baseline = {
+    ...redisBenchmark(port, { requests: benchmarkRequests, pipeline: 100 }),
+    label: '-c 1 -P 100',
+  };
+  await clientTable(
+    `3. ${sizes.concurrent.toLocaleString('en')} concurrent SETs then GETs on one connection (automatic pipelining)`,
+    (client) => concurrent(client, sizes.concurrent),
+    {
+      reference: 'ioredis (auto-pipelining)',
+      baseline,
+      chartLabel: 'concurrent SET+GET vs ioredis auto',
+      extra: {
+        title: 'heap per command in flight',
+        cell: (result) => `${Math.round(result.bytesPerInFlight)} B`,
+      },
+    },
+  );
+}
+if (chosen.includes('pipeline')) {
+  const baseline = {
+    ...redisBenchmark(port, { requests: benchmarkRequests, pipeline: 16 }),
+    label: '-c 1 -P 16',
+  };
+  await clientTable(
+    `4. Explicit pipeline: ${sizes.pipeline.toLocaleString('en')} SETs in batches of 1,000`,
+    (client) => pipelined(client, sizes.pipeline, 1_000),
+    {
+      baseline,
+      chartLabel: 'explicit pipeline vs ioredis',
+    },
+  );
+}
+if (chosen.includes('pool')) {
+  const contenders = await poolContenders(port, 10);
+  const results = [];
+  for (const contender of contenders)
+    results.push({
+      name: contender.name,
+      ...(await medianRound(rounds, () => workers(contender, 50, sizes.workers))),
+    });
+  await Promise.all(contenders.map((contender) => contender.close()));
+  const reference = results.find((result) => result.name.startsWith('ioredis')).rate;
+  out(`## 5. 50 concurrent workers, ${sizes.workers.toLocaleString('en')} SET+GET pairs each`);
+  out();
+  out('| client | ops/s | vs ioredis | p50 ms per pair | p99 ms per pair |');
+  out('|---|---:|---:|---:|---:|');
+  for (const result of results)
+    out(
+      `| ${result.name} | ${Math.round(result.rate).toLocaleString('en')} | ${(result.rate / reference).toFixed(2)}x | ${ms(result.p50Ms)} | ${ms(result.p99Ms)} |`,
+    );
+  out();
+  chartBars.push(['50 workers, shared @x/conn vs ioredis', results[1].rate / reference]);
+  chartBars.push(['50 workers, @x/pool (10) vs ioredis', results[0].rate / reference]);
+}
+if (chosen.includes('large')) {
+  const baseline = {
+    ...redisBenchmark(port, {
+      requests: quick ? 200 : 2_000,
+      pipeline: 1,
+      valueBytes: 1024 * 1024,
+    }),
+    label: '-c 1 -P 1, 1 MiB SET',
+  };
+  await clientTable(
+    '6. Large values: 1 MiB SET then GET, sequentially',
+    (client) => largeValues(client, sizes.large),
+    {
+      baseline,
+      chartLabel: '1 MiB SET+GET vs ioredis',
+    },
+  );
+}
+if (chosen.includes('pubsub')) {
+  const publisher = await dial(`redis://127.0.0.1:${port}`);
+  const results = [];
+  for (const subscriber of await subscribers(port)) {
+    results.push({
+      name: subscriber.name,
+      ...(await medianRound(rounds, () => pubsubThroughput(publisher, subscriber, sizes.pubsub))),
+    });
+  }
+  await publisher.close();
+  const reference = results.find((result) => result.name === 'ioredis').rate;
+  out(
+    `## 7. Pub/sub: ${sizes.pubsub.toLocaleString('en')} messages from one publisher to one subscriber`,
+  );
+  out();
+  out('| subscriber | messages/s | vs ioredis |');
+  out('|---|---:|---:|');
+  for (const result of results)
+    out(
+      `| ${result.name} | ${Math.round(result.rate).toLocaleString('en')} | ${(result.rate / reference).toFixed(2)}x |`,
+    );
+  out();
+  chartBars.push(['pub/sub messages/s vs ioredis', results[0].rate / reference]);
+}
+
+stop();
+if (!quick && !values.only) {
+  const svg = ratioChart(
+    '@x toolkit: speed relative to the reference (ioredis, or redis-parser for the codec)',
+    chartBars,
+  );
+  writeFileSync(new URL('../ratios.svg', import.meta.url), svg);
+  writeFileSync(
+    new URL('../RESULTS.md', import.meta.url),
+    `${lines.join('\n')}\n\n![ratios](ratios.svg)\n`,
+  );
+  console.log('\nWrote apps/bench/RESULTS.md and apps/bench/ratios.svg');
+}
+process.exit(0);

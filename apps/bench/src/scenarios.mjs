@@ -1,0 +1,219 @@
+// The client scenarios of apps/bench. Each runs one client and resolves to its measurements.
+import { dial } from '@x/conn';
+import { Pool } from '@x/pool';
+import { PubSubConn } from '@x/pubsub';
+import { Redis } from 'ioredis';
+import { createClient, createClientPool } from 'redis';
+import { memory, percentile } from './measure.mjs';
+
+const value16 = 'x'.repeat(16);
+
+/** Sequential round trips: await each SET. */
+export async function sequential(client, count) {
+  const latencies = new Array(count);
+  const started = performance.now();
+  for (let index = 0; index < count; index++) {
+    const before = performance.now();
+    await client.set(`seq:${index}`, value16);
+    latencies[index] = performance.now() - before;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    rate: count / seconds,
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
+  };
+}
+
+/**
+ * `count` concurrent SETs then `count` concurrent GETs on one connection. Also measures the heap
+ * held per command in flight: after all SETs are issued and before any is awaited.
+ */
+export async function concurrent(client, count) {
+  const before = memory();
+  const started = performance.now();
+  const sets = new Array(count);
+  for (let index = 0; index < count; index++) sets[index] = client.set(`con:${index}`, value16);
+  const inFlight = memory();
+  await Promise.all(sets);
+  const gets = new Array(count);
+  for (let index = 0; index < count; index++) gets[index] = client.get(`con:${index}`);
+  await Promise.all(gets);
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    rate: (2 * count) / seconds,
+    bytesPerInFlight: ((inFlight.heapMiB - before.heapMiB) * 2 ** 20) / count,
+  };
+}
+
+/** An explicit pipeline: `total` SETs in batches of `batch`, each batch awaited. */
+export async function pipelined(client, total, batch) {
+  const started = performance.now();
+  for (let start = 0; start < total; start += batch) {
+    const commands = [];
+    for (let index = start; index < start + batch; index++)
+      commands.push(['SET', `pipe:${index}`, value16]);
+    await client.pipeline(commands);
+  }
+  return { rate: total / ((performance.now() - started) / 1000) };
+}
+
+/** 1 MiB values: SET then GET, `count` of each, sequentially. */
+export async function largeValues(client, count) {
+  const value = Buffer.alloc(1024 * 1024, 'v');
+  const latencies = [];
+  const started = performance.now();
+  for (let index = 0; index < count; index++) {
+    const before = performance.now();
+    await client.set(`large:${index % 4}`, value);
+    const received = await client.get(`large:${index % 4}`);
+    if (received.length !== value.length) throw new Error('large value came back wrong');
+    latencies.push(performance.now() - before);
+  }
+  latencies.sort((a, b) => a - b);
+  return {
+    rate: (2 * count) / ((performance.now() - started) / 1000),
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
+  };
+}
+
+/** The pool scenario's contenders: 50 workers doing SET then GET pairs. */
+export async function poolContenders(port, size) {
+  const url = `redis://127.0.0.1:${port}`;
+  const pool = new Pool({ dial: () => dial(url), maxActive: size, maxIdle: size, wait: true });
+  const shared = await dial(url);
+  const ioredis = new Redis({ port, host: '127.0.0.1', enableAutoPipelining: true });
+  const nodePool = await createClientPool({ url }, { minimum: size, maximum: size }).connect();
+  return [
+    {
+      name: `@x/pool (maxActive ${size})`,
+      pair: (key) =>
+        pool.use(async (conn) => {
+          await conn.do('SET', key, value16);
+          return conn.do('GET', key);
+        }),
+      close: () => pool.close(),
+    },
+    {
+      name: '@x/conn (one shared connection)',
+      pair: async (key) => {
+        await shared.do('SET', key, value16);
+        return shared.do('GET', key);
+      },
+      close: () => shared.close(),
+    },
+    {
+      name: 'ioredis (one client, auto-pipelining)',
+      pair: async (key) => {
+        await ioredis.set(key, value16);
+        return ioredis.get(key);
+      },
+      close: async () => ioredis.disconnect(),
+    },
+    {
+      name: `node-redis createClientPool (${size})`,
+      pair: async (key) => {
+        await nodePool.set(key, value16);
+        return nodePool.get(key);
+      },
+      close: () => nodePool.close(),
+    },
+  ];
+}
+
+/** 50 concurrent workers, each doing `perWorker` SET+GET pairs. */
+export async function workers(contender, count, perWorker) {
+  const latencies = [];
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: count }, async (_, worker) => {
+      for (let index = 0; index < perWorker; index++) {
+        const before = performance.now();
+        await contender.pair(`w${worker}:${index % 100}`);
+        latencies.push(performance.now() - before);
+      }
+    }),
+  );
+  latencies.sort((a, b) => a - b);
+  return {
+    rate: (count * perWorker * 2) / ((performance.now() - started) / 1000),
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
+  };
+}
+
+/** Subscribers, one per client, each resolving when it has counted `expected` messages. */
+export async function subscribers(port) {
+  const url = `redis://127.0.0.1:${port}`;
+  return [
+    {
+      name: '@x/pubsub',
+      start: async (channel, expected) => {
+        const psc = new PubSubConn(await dial(url));
+        await psc.subscribe(channel);
+        await psc.receive();
+        return {
+          done: (async () => {
+            for (let received = 0; received < expected; )
+              if ((await psc.receive()).type === 'message') received++;
+            await psc.close();
+          })(),
+        };
+      },
+    },
+    {
+      name: 'ioredis',
+      start: async (channel, expected) => {
+        const subscriber = new Redis({ port, host: '127.0.0.1' });
+        await subscriber.subscribe(channel);
+        let received = 0;
+        return {
+          done: new Promise((resolve) => {
+            subscriber.on('messageBuffer', () => {
+              if (++received === expected) {
+                subscriber.disconnect();
+                resolve();
+              }
+            });
+          }),
+        };
+      },
+    },
+    {
+      name: 'node-redis',
+      start: async (channel, expected) => {
+        const subscriber = await createClient({ url }).connect();
+        let received = 0;
+        let finish;
+        const done = new Promise((resolve) => {
+          finish = resolve;
+        });
+        await subscriber.subscribe(
+          channel,
+          () => {
+            if (++received === expected) finish();
+          },
+          true,
+        );
+        return { done: done.then(() => subscriber.quit()) };
+      },
+    },
+  ];
+}
+
+/** Publishes `count` messages in pipelined batches; resolves to messages/s delivered to `subscriber`. */
+export async function pubsubThroughput(publisher, subscriber, count) {
+  const channel = `bench:${Math.random().toString(36).slice(2)}`;
+  const { done } = await subscriber.start(channel, count);
+  const started = performance.now();
+  for (let start = 0; start < count; start += 1_000) {
+    const pipeline = publisher.pipeline();
+    for (let index = start; index < Math.min(count, start + 1_000); index++)
+      pipeline.send('PUBLISH', channel, value16);
+    await pipeline.receiveAll();
+  }
+  await done;
+  return { rate: count / ((performance.now() - started) / 1000) };
+}
