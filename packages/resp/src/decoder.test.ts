@@ -89,6 +89,12 @@ describe('Decoder', () => {
     }
   });
 
+  it('treats an empty attribute as an annotation, not a value (found by fuzzing)', () => {
+    const decoded = decodeChunks(['|0\r\n:7\r\n']);
+    expect(decoded.replies).toEqual([7]);
+    expect(decoded.attributes).toEqual([new Map()]);
+  });
+
   it('does not count an attribute inside an array as an element', () => {
     const decoded = decodeChunks(['*2\r\n:1\r\n|1\r\n+ttl\r\n:3600\r\n:2\r\n']);
     expect(decoded.replies).toEqual([[1, 2]]);

@@ -62,6 +62,8 @@ export class Decoder {
   /** Stream offset of the first byte of the buffer being parsed, for error messages. */
   private base = 0;
   private failure: ProtocolError | null = null;
+  /** An attribute arrived and the value it annotates has not: a reply is still partly received. */
+  private annotating = false;
 
   constructor(options: DecoderOptions) {
     this.onReply = options.onReply;
@@ -81,7 +83,9 @@ export class Decoder {
 
   /** True when no reply is partly received. */
   get idle(): boolean {
-    return this.pending === null && this.bulkNeeded === 0 && this.stack.length === 0;
+    return (
+      this.pending === null && this.bulkNeeded === 0 && this.stack.length === 0 && !this.annotating
+    );
   }
 
   /** Feeds the next chunk of the stream; throws ProtocolError on bytes that break RESP. */
@@ -323,7 +327,9 @@ export class Decoder {
     }
     if (count > this.maxAggregateLength) return this.fail(`count ${count} over the limit`, offset);
     if (count === 0) {
-      this.deliver(finishFrame(kind, []));
+      // An empty attribute still annotates the value after it: it is not a value itself.
+      if (kind === FrameKind.Attribute) this.attribute(new Map());
+      else this.deliver(finishFrame(kind, []));
       return next;
     }
     if (this.stack.length >= this.maxDepth)
@@ -358,8 +364,14 @@ export class Decoder {
   /** Hands a complete value to the open aggregate, closing every aggregate it completes. */
   private deliver(value: Reply): void {
     // Kept tiny so that it inlines: most replies are top-level and go straight out.
-    if (this.stack.length === 0 && this.onPush === undefined) this.onReply(value);
+    if (this.stack.length === 0 && this.onPush === undefined && !this.annotating)
+      this.onReply(value);
     else this.deliverNested(value);
+  }
+
+  private attribute(attributes: Map<Reply, Reply>): void {
+    if (this.stack.length === 0) this.annotating = true;
+    this.onAttribute?.(attributes);
   }
 
   private deliverNested(value: Reply): void {
@@ -370,11 +382,12 @@ export class Decoder {
       if (--frame.remaining > 0) return;
       stack.pop();
       if (frame.kind === FrameKind.Attribute) {
-        this.onAttribute?.(toMap(frame.items));
+        this.attribute(toMap(frame.items));
         return;
       }
       value = finishFrame(frame.kind, frame.items);
     }
+    this.annotating = false;
     if (this.onPush !== undefined && value instanceof Push) this.onPush(value);
     else this.onReply(value);
   }
