@@ -264,7 +264,7 @@ if (!quick && !values.only) {
   writeFileSync(new URL('../ratios.svg', import.meta.url), svg);
   writeFileSync(
     new URL('../RESULTS.md', import.meta.url),
-    `${lines.join('\n')}\n\n![ratios](ratios.svg)\n`,
+    `${lines.join('\n')}\n\n![ratios](ratios.svg)\n\nThe targets, and what limits the ones that are missed: [README.md](README.md).\n`,
   );
   console.log('\nWrote apps/bench/RESULTS.md and apps/bench/ratios.svg');
 }
