@@ -10,7 +10,9 @@ const root = resolve(import.meta.dirname, '..');
 // Integration tests start their own redis-server: without one, say so once instead of failing
 // every suite with a stack trace.
 if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) {
-  console.error('tests: redis-server is not installed or not on PATH (apt-get install redis-server, or brew install redis)');
+  console.error(
+    'tests: redis-server is not installed or not on PATH (apt-get install redis-server, or brew install redis)',
+  );
   process.exit(1);
 }
 const report = resolve(root, '.turbo/vitest-report.json');

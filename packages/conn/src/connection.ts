@@ -26,6 +26,12 @@ export interface ConnOptions {
   writeTimeoutMs?: number;
   /** Unread replies (from send, MONITOR, RESP2 pub/sub) above which the socket is paused. Default 10,000. */
   maxBufferedReplies?: number;
+  /**
+   * Send a PING after this long without traffic, and fail the connection when it gets no answer
+   * within the same time: finds a dead peer on an idle connection. The timer never keeps the
+   * process alive. Default: off.
+   */
+  keepAlivePingMs?: number;
   /** Longest argument sent; longer ones reject with RangeError. Default 512 MiB, the server's proto-max-bulk-len. */
   maxArgBytes?: number;
   /** Decoder settings: `bulkStringsAs` and the limits. */
@@ -69,6 +75,8 @@ export class Connection implements Conn {
   /** Why reading is paused: too many unread replies, and/or a consumer that asked (pauseReading). */
   #pausedForBuffer = false;
   #pausedByConsumer = false;
+  #keepAliveTimer: NodeJS.Timeout | undefined;
+  #lastActivityMs = Date.now();
   readonly #closed: Promise<void>;
 
   constructor(socket: Socket, options: ConnOptions = {}) {
@@ -84,7 +92,15 @@ export class Connection implements Conn {
       onPush: (push) => this.#onPush(push),
     });
     this.#closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    const keepAlivePingMs = options.keepAlivePingMs ?? 0;
+    if (keepAlivePingMs > 0) {
+      this.#keepAliveTimer = setInterval(
+        () => this.#keepAlive(keepAlivePingMs),
+        keepAlivePingMs,
+      ).unref();
+    }
     socket.on('data', (chunk: Buffer) => {
+      this.#lastActivityMs = Date.now();
       try {
         this.#decoder.write(chunk);
       } catch (error) {
@@ -467,8 +483,20 @@ export class Connection implements Conn {
     }
   }
 
+  /** Pings an idle connection; no answer within `intervalMs` means the peer is gone. */
+  #keepAlive(intervalMs: number): void {
+    const idle = this.#inflight.length === 0 && this.#unwritten.length === 0;
+    if (!idle || Date.now() - this.#lastActivityMs < intervalMs) return;
+    this.#lastActivityMs = Date.now();
+    this.doWith({ timeoutMs: intervalMs }, 'PING').catch((error: unknown) => {
+      if (TimeoutError.is(error))
+        this.#fail(error, `keep-alive PING got no answer within ${intervalMs} ms`);
+    });
+  }
+
   #fail(cause: unknown, message: string, code?: string): void {
     if (this.#fatal !== null) return;
+    clearInterval(this.#keepAliveTimer);
     const error = new ConnectionError(message, code === undefined ? { cause } : { cause, code });
     this.#fatal = error;
     clearTimeout(this.#writeTimer);

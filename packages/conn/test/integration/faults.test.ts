@@ -105,6 +105,23 @@ describe('faults a real server cannot make', () => {
     expect(failure).toBeInstanceOf(TimeoutError);
   });
 
+  it('finds a dead peer on an idle connection with keep-alive PINGs', async () => {
+    let answering = true;
+    fake = await startFakeServer({
+      onCommand: ([name]) => (answering || name !== 'PING' ? 'PONG' : undefined),
+    });
+    const conn = await dial(fake.url, { keepAlivePingMs: 40 });
+    await sleep(120);
+    expect(conn.err()).toBeNull();
+    expect(
+      fake.connections[0]?.commands.filter(([name]) => name === 'PING').length,
+    ).toBeGreaterThan(0);
+    answering = false;
+    await expect.poll(() => conn.err(), { timeout: 2_000 }).toBeInstanceOf(ConnectionError);
+    expect(conn.err()?.cause).toBeInstanceOf(TimeoutError);
+    await expect(conn.do('GET', 'k')).rejects.toBeInstanceOf(ConnectionError);
+  });
+
   it('routes push frames interleaved with replies to listeners', async () => {
     const push = (message: string): ReplyValue => new Push(['message', 'ch', message]);
     fake = await startFakeServer({
