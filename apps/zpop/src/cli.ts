@@ -34,7 +34,11 @@ function positive(text: string, name: string): number {
 
 let values: ReturnType<typeof parseOptions>['values'];
 function parseOptions() {
+  // `pnpm start -- --members 10` hands the script a literal '--' first: skip it.
+  const args = process.argv.slice(2);
+  if (args[0] === '--') args.shift();
   return parseArgs({
+    args,
     options: {
       members: { type: 'string', short: 'n', default: '10000' },
       workers: { type: 'string', short: 'w', default: '20' },

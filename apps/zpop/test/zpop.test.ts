@@ -120,7 +120,7 @@ describe('the command line', () => {
       /strategy\s+pops\s+pops\/s\s+EXEC retries\s+p50 ms\s+p99 ms\s+exactly once/,
     );
     expect(stdout).toMatch(/native\s+50\s+\d+\s+0\s/);
-    const help = await run('node', [cli, '--help']);
+    const help = await run('node', [cli, '--', '--help']);
     expect(help.stdout).toContain('Usage: zpop');
   });
 
