@@ -117,7 +117,13 @@ export class Decoder {
     const length = buffer.length;
     let offset = 0;
     while (offset < length) {
-      const next = this.parseValue(buffer, offset);
+      const type = buffer[offset];
+      const next =
+        type === 58
+          ? this.parseIntegerFast(buffer, offset)
+          : type === 36
+            ? this.parseBulkFast(buffer, offset)
+            : this.parseValue(buffer, offset);
       if (next === -1) {
         const rest = buffer.subarray(offset);
         if (rest.length > this.maxLineLength + 64) {
@@ -129,6 +135,55 @@ export class Decoder {
       offset = next;
     }
     this.base += length;
+  }
+
+  private parseIntegerFast(buffer: Buffer, offset: number): number {
+    const length = buffer.length;
+    let index = offset + 1;
+    let value = 0;
+    while (index < length) {
+      const digit = buffer[index]! - 48;
+      if (digit >>> 0 > 9) break;
+      value = value * 10 + digit;
+      index++;
+    }
+    if (
+      index + 1 >= length ||
+      buffer[index] !== CR ||
+      buffer[index + 1] !== LF ||
+      index === offset + 1 ||
+      index - offset > 16
+    ) {
+      return this.parseInteger(buffer, offset);
+    }
+    this.deliver(value);
+    return index + 2;
+  }
+
+  private parseBulkFast(buffer: Buffer, offset: number): number {
+    const length = buffer.length;
+    let index = offset + 1;
+    let size = 0;
+    while (index < length) {
+      const digit = buffer[index]! - 48;
+      if (digit >>> 0 > 9) break;
+      size = size * 10 + digit;
+      index++;
+    }
+    const end = index + 2 + size;
+    if (
+      end + 2 > length ||
+      buffer[index] !== CR ||
+      buffer[index + 1] !== LF ||
+      index === offset + 1 ||
+      size > this.maxBulkLength ||
+      buffer[end] !== CR ||
+      buffer[end + 1] !== LF
+    ) {
+      return this.parseBulk(buffer, offset, 36);
+    }
+    this.deliver(this.bulkValue(buffer, index + 2, end, 36));
+    return end + 2;
   }
 
   /** Parses one value (or aggregate header) at `offset`; returns the offset after it, or -1. */
