@@ -25,6 +25,11 @@ export class PooledConn implements Conn {
     this.#pool = pool;
   }
 
+  /** The borrowed connection's protocol, when it tells (an @x/conn Connection does). */
+  get protocol(): 2 | 3 | undefined {
+    return (this.#conn as { readonly protocol?: 2 | 3 } | null)?.protocol;
+  }
+
   do(command: string, ...args: Arg[]): Promise<Reply> {
     return this.#run(command, args, (conn) => conn.do(command, ...args));
   }
