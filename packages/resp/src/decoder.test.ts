@@ -138,6 +138,20 @@ describe('Decoder', () => {
     expect(next).toBe(1);
   });
 
+  it('decodes a UTF-8 string that spans chunks, split inside a character', () => {
+    const text = 'héllo wörld ✓ '.repeat(5_000);
+    const body = Buffer.from(text);
+    const wire = Buffer.concat([bytes(`$${body.length}\r\n`), body, bytes('\r\n')]);
+    const chunks: Buffer[] = [];
+    for (let offset = 0; offset < wire.length; offset += 1_001)
+      chunks.push(wire.subarray(offset, offset + 1_001));
+    expect(decodeChunks(chunks, { bulkStringsAs: 'string' }).replies).toEqual([text]);
+    const torn = Buffer.concat([bytes('$4\r\nab'), bytes('cdX\r\n')]);
+    expect(() =>
+      decodeChunks([torn.subarray(0, 7), torn.subarray(7)], { bulkStringsAs: 'string' }),
+    ).toThrow(ProtocolError);
+  });
+
   it('reports whether a reply is partly received', () => {
     const decoder = new Decoder({ onReply: () => {} });
     expect(decoder.idle).toBe(true);

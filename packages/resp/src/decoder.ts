@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import { ProtocolError, ReplyError } from './errors.js';
 import { Push, type Reply } from './reply.js';
 
@@ -339,14 +340,20 @@ export class Decoder {
       return -1;
     }
     const used = this.bulkNeeded;
-    this.bulkParts.push(buffer.subarray(0, used));
-    const whole = Buffer.concat(this.bulkParts);
+    const parts = this.bulkParts;
+    parts.push(buffer.subarray(0, used));
     this.bulkParts = [];
     this.bulkNeeded = 0;
-    const end = whole.length - 2;
-    if (whole[end] !== CR || whole[end + 1] !== LF)
+    if (byteFromEnd(parts, 2) !== CR || byteFromEnd(parts, 1) !== LF) {
       return this.fail('missing CRLF after bulk', used - 2);
-    this.deliver(this.bulkValue(whole, 0, end, this.bulkType));
+    }
+    if (this.bulkAsString && this.bulkType === 36) {
+      // Decode the parts as they are rather than joining them first: one copy less.
+      this.deliver(decodeParts(parts, 2));
+      return used;
+    }
+    const whole = Buffer.concat(parts);
+    this.deliver(this.bulkValue(whole, 0, whole.length - 2, this.bulkType));
     return used;
   }
 
@@ -462,6 +469,30 @@ function toMap(items: Reply[]): Map<Reply, Reply> {
   const map = new Map<Reply, Reply>();
   for (let index = 0; index < items.length; index += 2) map.set(items[index]!, items[index + 1]!);
   return map;
+}
+
+/** The byte `distance` places from the end of the concatenated parts. */
+function byteFromEnd(parts: readonly Buffer[], distance: number): number | undefined {
+  for (let index = parts.length - 1; index >= 0; index--) {
+    const part = parts[index]!;
+    if (distance <= part.length) return part[part.length - distance];
+    distance -= part.length;
+  }
+  return undefined;
+}
+
+/** UTF-8 text of the concatenated parts without their last `trailing` bytes. */
+function decodeParts(parts: readonly Buffer[], trailing: number): string {
+  const decoder = new StringDecoder('utf8');
+  let remaining = parts.reduce((total, part) => total + part.length, 0) - trailing;
+  let text = '';
+  for (const part of parts) {
+    if (remaining <= 0) break;
+    const take = Math.min(part.length, remaining);
+    text += decoder.write(take === part.length ? part : part.subarray(0, take));
+    remaining -= take;
+  }
+  return text + decoder.end();
 }
 
 function findCR(buffer: Buffer, start: number): number {
