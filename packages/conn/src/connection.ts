@@ -504,7 +504,9 @@ export class Connection implements Conn {
     for (const request of this.#unwritten) request.fail(error);
     this.#unwritten = [];
     for (const request of this.#inflight.drain()) request.fail(error);
-    for (const request of this.#owned.drain()) request.fail(error);
+    // Replies that already arrived stay readable: receive() returns them before it rejects.
+    for (const request of this.#owned.extract((owned) => owned.state !== RequestState.Done))
+      request.fail(error);
     // Waiting receivers get a failed request, so they reject with the same error.
     for (const receiver of this.#receivers.drain()) {
       const failed = new Request(null, Delivery.Owned);

@@ -185,6 +185,20 @@ describe('fatal errors and close', () => {
     expect(closing.err()).toBeInstanceOf(ConnectionError);
   });
 
+  it('still hands out replies that arrived before the connection broke, then rejects', async () => {
+    const owner = await dial(server.url);
+    const id = await owner.do('CLIENT', 'ID');
+    owner.send('ECHO', 'one');
+    owner.send('ECHO', 'two');
+    await owner.flush();
+    await expect.poll(() => owner.bufferedReplies).toBe(2);
+    await conn.do('CLIENT', 'KILL', 'ID', id as number);
+    await expect.poll(() => owner.err()).toBeInstanceOf(ConnectionError);
+    expect(await owner.receive()).toEqual(text('one'));
+    expect(await owner.receive()).toEqual(text('two'));
+    await expect(owner.receive()).rejects.toBeInstanceOf(ConnectionError);
+  });
+
   it('rejects every pending call when the server kills the connection', async () => {
     const victim = await dial(server.url);
     const id = await victim.do('CLIENT', 'ID');
