@@ -10,6 +10,7 @@ import {
   type Reply,
   ReplyError,
 } from '@x/resp';
+import { armCallOptions } from './call-guard.js';
 import { tracing } from './diagnostics.js';
 import { ConnectionError, TimeoutError } from './errors.js';
 import { Queue } from './queue.js';
@@ -183,11 +184,12 @@ export class Connection implements Conn {
         cleanup();
         this.#awaitOwned([request], options).then(firstOrThrow).then(resolve, reject);
       };
-      const cleanup = this.#guard(options, (error) => {
+      // Queued before arming, so a signal that is already aborted takes it out again at once.
+      this.#receivers.push(receiver);
+      const cleanup = armCallOptions(options, (error) => {
         this.#receivers.extract((waiting) => waiting === receiver);
         reject(error);
       });
-      this.#receivers.push(receiver);
     });
   }
 
@@ -270,7 +272,9 @@ export class Connection implements Conn {
     const hasOwned = !alone && this.#owned.length > 0;
     const promise = request.promise();
     if (options !== undefined) {
-      const cleanup = this.#guard(options, (error) => request.fail(error, RequestState.Cancelled));
+      const cleanup = armCallOptions(options, (error) =>
+        request.fail(error, RequestState.Cancelled),
+      );
       request.onSettle(cleanup);
     }
     this.#unwritten.push(request);
@@ -327,7 +331,7 @@ export class Connection implements Conn {
       return all;
     }
     return new Promise<Reply[]>((resolve, reject) => {
-      const cleanup = this.#guard(options, (error) => {
+      const cleanup = armCallOptions(options, (error) => {
         for (const request of requests) request.fail(error, RequestState.Cancelled);
         reject(error);
       });
@@ -342,32 +346,6 @@ export class Connection implements Conn {
         },
       );
     });
-  }
-
-  /** Arms a call's time limit and abort signal; returns the function that disarms them. */
-  #guard(options: CallOptions, giveUp: (error: unknown) => void): () => void {
-    const { signal, timeoutMs } = options;
-    if (signal?.aborted) {
-      giveUp(signal.reason);
-      return () => {};
-    }
-    let timer: NodeJS.Timeout | undefined;
-    const onAbort = () => {
-      disarm();
-      giveUp(signal?.reason);
-    };
-    const disarm = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    };
-    if (timeoutMs !== undefined) {
-      timer = setTimeout(() => {
-        disarm();
-        giveUp(new TimeoutError(`no reply within ${timeoutMs} ms`));
-      }, timeoutMs);
-    }
-    signal?.addEventListener('abort', onAbort, { once: true });
-    return disarm;
   }
 
   #addOwned(request: Request): void {

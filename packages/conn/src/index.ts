@@ -1,3 +1,4 @@
+export { armCallOptions } from './call-guard.js';
 export { Connection, type ConnOptions } from './connection.js';
 export {
   type CommandEndMessage,

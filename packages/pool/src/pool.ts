@@ -1,4 +1,4 @@
-import type { Conn } from '@x/conn';
+import { armCallOptions, type Conn } from '@x/conn';
 import type { Arg, Reply } from '@x/resp';
 import type { ConnectionState } from './connection-state.js';
 import { PoolClosedError, PoolExhaustedError } from './errors.js';
@@ -229,9 +229,11 @@ export class Pool {
     this.#stats.waitCount++;
     const startedMs = performance.now();
     return new Promise<IdleConn | null>((resolve, reject) => {
+      // Assigned below; a signal that is already aborted gives up before that, with nothing to disarm.
+      let disarm = () => {};
       const finish = () => {
         this.#stats.waitDurationMs += performance.now() - startedMs;
-        signal?.removeEventListener('abort', onAbort);
+        disarm();
       };
       const waiter: Waiter = {
         wake: (idle) => {
@@ -243,14 +245,15 @@ export class Pool {
           reject(error);
         },
       };
-      const onAbort = () => {
+      // Queued before arming, so a signal that is already aborted takes it out again at once.
+      this.#waiters.push(waiter);
+      // An aborted waiter leaves the queue; its place goes to the next one.
+      disarm = armCallOptions(signal === undefined ? {} : { signal }, (error) => {
         const index = this.#waiters.indexOf(waiter);
         if (index === -1) return;
         this.#waiters.splice(index, 1);
-        waiter.fail(signal?.reason);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#waiters.push(waiter);
+        waiter.fail(error);
+      });
     });
   }
 

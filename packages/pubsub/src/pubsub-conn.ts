@@ -1,4 +1,4 @@
-import { type CallOptions, type Conn, ConnectionError, TimeoutError } from '@x/conn';
+import { armCallOptions, type CallOptions, type Conn, ConnectionError } from '@x/conn';
 import type { Arg, Push, Reply } from '@x/resp';
 import { Pong, type PubSubEvent, Subscription, toEvent } from './events.js';
 
@@ -184,37 +184,28 @@ export class PubSubConn implements AsyncIterable<PubSubEvent> {
     if (this.buffered > 0) return Promise.resolve(this.#shift());
     if (this.#failure !== null) return Promise.reject(this.#failure);
     return new Promise<PubSubEvent>((resolve, reject) => {
-      const { signal, timeoutMs } = options;
-      let timer: NodeJS.Timeout | undefined;
+      // Assigned below; a signal that is already aborted gives up before that, with nothing to disarm.
+      let disarm = () => {};
       const waiter: Waiter = {
         resolve: (event) => {
-          cleanup();
+          disarm();
           resolve(event);
         },
         reject: (error) => {
-          cleanup();
+          disarm();
           reject(error);
         },
       };
-      const giveUp = (error: unknown) => {
-        const index = this.#waiters.indexOf(waiter);
-        if (index !== -1) this.#waiters.splice(index, 1);
-        waiter.reject(error);
-      };
-      const onAbort = () => giveUp(signal?.reason);
-      const cleanup = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      if (signal?.aborted) return reject(signal.reason);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (timeoutMs !== undefined) {
-        timer = setTimeout(
-          () => giveUp(new TimeoutError(`no pub/sub event within ${timeoutMs} ms`)),
-          timeoutMs,
-        );
-      }
       this.#waiters.push(waiter);
+      disarm = armCallOptions(
+        options,
+        (error) => {
+          const index = this.#waiters.indexOf(waiter);
+          if (index !== -1) this.#waiters.splice(index, 1);
+          reject(error);
+        },
+        'pub/sub event',
+      );
     });
   }
 

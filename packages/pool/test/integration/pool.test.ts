@@ -351,3 +351,16 @@ describe('server restart', () => {
     await restarting.stop();
   });
 });
+
+describe('signals', () => {
+  it('rejects at once for a signal that is already aborted, waiting or not', async () => {
+    const { pool } = newPool({ maxActive: 1, wait: true });
+    const reason = new Error('already aborted');
+    await expect(pool.get({ signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    const held = await pool.get();
+    await expect(pool.get({ signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    expect(pool.stats().waitingCount).toBe(0);
+    await held.close();
+    await pool.close();
+  });
+});

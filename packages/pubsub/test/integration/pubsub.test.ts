@@ -144,3 +144,24 @@ describe.each([2, 3] as const)('a slow consumer over RESP%i', (protocol) => {
     await psc.close();
   });
 });
+
+describe('giving up on receive', () => {
+  it.each([2, 3] as const)(
+    'rejects an already aborted or timed-out receive without losing the next event (RESP%i)',
+    async (protocol) => {
+      const psc = new PubSubConn(await dial(redis.url, { protocol }));
+      await psc.subscribe('patience');
+      await psc.receive();
+      const reason = new Error('not now');
+      await expect(psc.receiveWith({ signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+      await expect(psc.receiveWith({ timeoutMs: 20 })).rejects.toMatchObject({
+        name: 'TimeoutError',
+      });
+      await publisher.do('PUBLISH', 'patience', 'kept');
+      expect(await psc.receiveWith({ timeoutMs: 2_000 })).toEqual(
+        new Message('patience', Buffer.from('kept')),
+      );
+      await psc.close();
+    },
+  );
+});
