@@ -39,7 +39,6 @@ export interface ConnOptions {
   decoder?: Omit<DecoderOptions, 'onReply' | 'onPush' | 'onAttribute'>;
 }
 
-// In RESP3 these are answered by push frames only, never by a reply.
 const subscribeCommands = new Set(['SUBSCRIBE', 'PSUBSCRIBE', 'SSUBSCRIBE']);
 const unsubscribeCommands = new Set(['UNSUBSCRIBE', 'PUNSUBSCRIBE', 'SUNSUBSCRIBE']);
 const WRITE_BATCH_BYTES = 1024 * 1024;
@@ -300,12 +299,8 @@ export class Connection implements Conn {
 
   #newRequest(command: string, args: readonly Arg[], delivery: 0 | 1): Request {
     const wire = commandToWire([command, ...args], this.#maxArgBytes);
-    const name = command.toUpperCase();
-    const repliesByPush =
-      this.#resp3 &&
-      (unsubscribeCommands.has(name) || (subscribeCommands.has(name) && args.length > 0));
-    const request = new Request(wire, delivery, repliesByPush);
-    if (tracing()) request.traceStart(name, args, this.id);
+    const request = new Request(wire, delivery, this.#resp3 && repliesByPush(command, args.length));
+    if (tracing()) request.traceStart(command.toUpperCase(), args, this.id);
     return request;
   }
 
@@ -492,6 +487,12 @@ export class Connection implements Conn {
       receiver(failed);
     }
   }
+}
+
+/** In RESP3 the subscribe family is answered by push frames only, never by a reply. */
+function repliesByPush(command: string, argCount: number): boolean {
+  const name = command.toUpperCase();
+  return unsubscribeCommands.has(name) || (subscribeCommands.has(name) && argCount > 0);
 }
 
 function firstOrThrow(replies: Reply[]): Reply {
