@@ -181,6 +181,12 @@ export class Connection implements Conn {
     return new Promise<Reply>((resolve, reject) => {
       const receiver = (request: Request) => {
         cleanup();
+        // An unsolicited reply (pub/sub, MONITOR) arrives complete: hand it over directly.
+        if (request.state === RequestState.Done && request.failure === undefined) {
+          if (request.reply instanceof ReplyError) reject(request.reply);
+          else resolve(request.reply);
+          return;
+        }
         this.#awaitOwned([request], options).then(firstOrThrow).then(resolve, reject);
       };
       // Queued before arming, so a signal that is already aborted takes it out again at once.

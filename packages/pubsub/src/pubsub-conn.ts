@@ -116,16 +116,29 @@ export class PubSubConn implements AsyncIterable<PubSubEvent> {
 
   /** `receive` with a signal and/or a time limit; giving up consumes no event. */
   receiveWith(options: CallOptions): Promise<PubSubEvent> {
-    const next = this.#resp3 ? this.#receivePush(options) : this.#receiveReply(options);
-    return next.then((event) => {
-      if (event instanceof Subscription) {
-        // Shard subscriptions are counted apart from channels and patterns.
-        if (event.kind.startsWith('s')) this.#shardCount = event.count;
-        else this.#regularCount = event.count;
-      }
-      return event;
-    });
+    // One promise step per event: this is the hot path of every subscriber.
+    if (this.#resp3) return this.#receivePush(options).then(this.#count);
+    return this.conn.receiveWith(options).then(this.#toEvent);
   }
+
+  /** Converts a RESP2 reply to an event and counts subscriptions. */
+  readonly #toEvent = (reply: Reply): PubSubEvent => {
+    if (reply === 'PONG') return new Pong(Buffer.alloc(0));
+    const event = Array.isArray(reply) ? toEvent(reply) : undefined;
+    if (event === undefined)
+      throw new TypeError(`unexpected reply on a pub/sub connection: ${String(reply)}`);
+    return this.#count(event);
+  };
+
+  /** Keeps the subscription counts the server's confirmations report. */
+  readonly #count = (event: PubSubEvent): PubSubEvent => {
+    if (event instanceof Subscription) {
+      // Shard subscriptions are counted apart from channels and patterns.
+      if (event.kind.startsWith('s')) this.#shardCount = event.count;
+      else this.#regularCount = event.count;
+    }
+    return event;
+  };
 
   /** Subscriptions left, as the server's latest confirmations read through receive() say. */
   get subscriptionCount(): number {
@@ -168,16 +181,6 @@ export class PubSubConn implements AsyncIterable<PubSubEvent> {
     }
     this.conn.send(name, ...args);
     await this.conn.flush();
-  }
-
-  async #receiveReply(options: CallOptions): Promise<PubSubEvent> {
-    for (;;) {
-      const reply: Reply = await this.conn.receiveWith(options);
-      if (reply === 'PONG') return new Pong(Buffer.alloc(0));
-      const event = Array.isArray(reply) ? toEvent(reply) : undefined;
-      if (event !== undefined) return event;
-      throw new TypeError(`unexpected reply on a pub/sub connection: ${String(reply)}`);
-    }
   }
 
   #receivePush(options: CallOptions): Promise<PubSubEvent> {
