@@ -158,6 +158,7 @@ export class Pool {
       await this.#discard(conn, !this.#closed);
       return;
     }
+    this.#pruneIdle();
     const idle: IdleConn = { conn, createdMs, lastUsedMs: Date.now() };
     const waiter = this.#waiters.shift();
     if (waiter !== undefined) {
@@ -215,7 +216,7 @@ export class Pool {
     return maxConnLifetimeMs > 0 && Date.now() - createdMs >= maxConnLifetimeMs;
   }
 
-  /** Closes connections idle for longer than idleTimeoutMs, oldest first. */
+  /** Closes connections idle for longer than idleTimeoutMs, oldest first (on get and on release). */
   #pruneIdle(): void {
     const { idleTimeoutMs } = this.#options;
     if (idleTimeoutMs <= 0) return;

@@ -117,6 +117,11 @@ export class Subscriber implements AsyncIterable<SubscriberEvent> {
 
   async #connect(): Promise<PubSubConn> {
     const psc = new PubSubConn(await this.#options.dial());
+    // close() may have run while we were dialling: do not leave a connection behind.
+    if (this.#closed) {
+      await psc.close();
+      throw new ConnectionError('subscriber closed', { code: 'ERR_CLOSED' });
+    }
     if (this.#channels.size > 0) await psc.subscribe(...this.#channels);
     if (this.#patterns.size > 0) await psc.psubscribe(...this.#patterns);
     if (this.#shardChannels.size > 0) await psc.ssubscribe(...this.#shardChannels);

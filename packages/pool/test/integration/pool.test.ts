@@ -364,3 +364,16 @@ describe('signals', () => {
     await pool.close();
   });
 });
+
+describe('idle reaping on release', () => {
+  it('closes stale idle connections when another one comes back', async () => {
+    const { pool, name } = newPool({ idleTimeoutMs: 50 });
+    const [first, second] = await Promise.all([pool.get(), pool.get()]);
+    await first.close();
+    await sleep(80);
+    await second.close();
+    expect(pool.stats()).toMatchObject({ idleCount: 1, activeCount: 1 });
+    await expect.poll(() => serverConnections(name)).toBe(1);
+    await pool.close();
+  });
+});

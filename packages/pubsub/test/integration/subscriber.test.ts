@@ -83,3 +83,23 @@ describe('Subscriber and a server restart', () => {
     await restarting.stop();
   });
 });
+
+describe('Subscriber.close while reconnecting', () => {
+  it('leaves no connection behind', async () => {
+    const restarting = await startRedisServer();
+    // A slow dial, so that close() lands while a reconnection is still dialling.
+    const slowDial = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return dial(restarting.url, { clientName: 'late-sub' });
+    };
+    const subscriber = new Subscriber({ dial: slowDial, minBackoffMs: 10 });
+    await subscriber.subscribe('c');
+    await restarting.restart('SIGKILL');
+    await subscriber.close();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const admin = await dial(restarting.url);
+    expect(String(await admin.do('CLIENT', 'LIST'))).not.toContain('name=late-sub');
+    await admin.close();
+    await restarting.stop();
+  });
+});
