@@ -10,5 +10,6 @@ export { type DialOptions, dial } from './dial.js';
 export { ConnectionError, TimeoutError } from './errors.js';
 export { type Logger, newLoggingConn } from './logging-conn.js';
 export { newConn } from './new-conn.js';
+export { Queue } from './queue.js';
 export type { CallOptions, Conn, Pipeline } from './types.js';
 export { parseRedisUrl, type UrlSettings } from './url.js';

@@ -8,18 +8,22 @@ export class Queue<T> {
   private items: (T | undefined)[] = [];
   private head = 0;
 
+  /** Entries waiting. */
   get length(): number {
     return this.items.length - this.head;
   }
 
+  /** Adds an entry at the end. */
   push(item: T): void {
     this.items.push(item);
   }
 
+  /** The oldest entry, left in place. */
   peek(): T | undefined {
     return this.items[this.head];
   }
 
+  /** Removes and returns the oldest entry. */
   shift(): T | undefined {
     if (this.head >= this.items.length) return undefined;
     const item = this.items[this.head];

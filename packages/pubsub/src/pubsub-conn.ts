@@ -1,4 +1,4 @@
-import { armCallOptions, type CallOptions, type Conn, ConnectionError } from '@x/conn';
+import { armCallOptions, type CallOptions, type Conn, ConnectionError, Queue } from '@x/conn';
 import type { Arg, Push, Reply } from '@x/resp';
 import { Pong, type PubSubEvent, Subscription, toEvent } from './events.js';
 
@@ -42,8 +42,7 @@ export class PubSubConn implements AsyncIterable<PubSubEvent> {
   readonly conn: PubSubTransport;
   readonly #resp3: boolean;
   readonly #maxBuffered: number;
-  readonly #queue: PubSubEvent[] = [];
-  #queueHead = 0;
+  readonly #queue = new Queue<PubSubEvent>();
   readonly #waiters: Waiter[] = [];
   #paused = false;
   #regularCount = 0;
@@ -65,7 +64,7 @@ export class PubSubConn implements AsyncIterable<PubSubEvent> {
 
   /** Events received over RESP3 and not read yet. */
   get buffered(): number {
-    return this.#queue.length - this.#queueHead;
+    return this.#queue.length;
   }
 
   /** Subscribes to channels. */
@@ -231,15 +230,7 @@ export class PubSubConn implements AsyncIterable<PubSubEvent> {
   }
 
   #shift(): PubSubEvent {
-    const event = this.#queue[this.#queueHead]!;
-    this.#queue[this.#queueHead++] = undefined as never;
-    if (this.#queueHead === this.#queue.length) {
-      this.#queue.length = 0;
-      this.#queueHead = 0;
-    } else if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
-      this.#queue.splice(0, this.#queueHead);
-      this.#queueHead = 0;
-    }
+    const event = this.#queue.shift()!;
     if (this.#paused && this.buffered <= this.#maxBuffered / 2) {
       this.#paused = false;
       this.conn.resumeReading?.();
