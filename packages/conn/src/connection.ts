@@ -6,26 +6,41 @@ import {
   commandToWire,
   Decoder,
   type DecoderOptions,
-  type Push,
+  ProtocolError,
+  Push,
   type Reply,
-  ReplyError,
 } from '@x/resp';
-import { armCallOptions } from './call-guard.js';
+import { armCallOptions, hasCallLimits } from './call-guard.js';
+import { Collector, doOutcome } from './collector.js';
+import { blockingAllowanceMs, CommandKind, commandKind } from './command-kind.js';
 import { tracing } from './diagnostics.js';
 import { ConnectionError, TimeoutError } from './errors.js';
+import { OwnerReplies } from './owner-replies.js';
+import { ConnPipeline } from './pipeline.js';
 import { Queue } from './queue.js';
-import { Delivery, Request, RequestState } from './request.js';
+import { Request, RequestState } from './request.js';
+import {
+  type Confirming,
+  confirmationKind,
+  isMessage,
+  SubscriptionTracker,
+} from './subscriptions.js';
+import { LongTimer, readCount, readTimeLimit } from './time-limit.js';
 import type { CallOptions, Conn, Pipeline } from './types.js';
 
 /** ConnOptions configures a Connection around a socket that is already connected. */
 export interface ConnOptions {
   /** The protocol the connection speaks; with 3, push frames go to push listeners. Default 2. */
   protocol?: 2 | 3;
-  /** Fail the connection when replies are pending and nothing arrives for this long. Default: none. */
+  /**
+   * Fail the connection when a reply is awaited and the server sends nothing for this long; a
+   * blocking command (BLPOP, XREAD BLOCK, WAIT, ...) at the head of the queue adds its own
+   * timeout, and one with timeout 0 waits for ever. 0 or Infinity turns it off. Default 5,000.
+   */
   readTimeoutMs?: number;
   /** Fail the connection when a write cannot drain for this long. Default: none. */
   writeTimeoutMs?: number;
-  /** Unread replies (from send, MONITOR, RESP2 pub/sub) above which the socket is paused. Default 10,000. */
+  /** Unread replies (from send, MONITOR, RESP2 pub/sub) above which reading pauses. Default 10,000. */
   maxBufferedReplies?: number;
   /**
    * Send a PING after this long without traffic, and fail the connection when it gets no answer
@@ -35,12 +50,15 @@ export interface ConnOptions {
   keepAlivePingMs?: number;
   /** Longest argument sent; longer ones reject with RangeError. Default 512 MiB, the server's proto-max-bulk-len. */
   maxArgBytes?: number;
+  /** How long `close()` waits for replies to commands already issued. Default 10,000. */
+  closeTimeoutMs?: number;
   /** Decoder settings: `bulkStringsAs` and the limits. */
   decoder?: Omit<DecoderOptions, 'onReply' | 'onPush' | 'onAttribute'>;
 }
 
-const subscribeCommands = new Set(['SUBSCRIBE', 'PSUBSCRIBE', 'SSUBSCRIBE']);
-const unsubscribeCommands = new Set(['UNSUBSCRIBE', 'PUNSUBSCRIBE', 'SUNSUBSCRIBE']);
+/** The default of `readTimeoutMs`: between go-redis's 3 s and StackExchange.Redis's 5 s. */
+export const DEFAULT_READ_TIMEOUT_MS = 5_000;
+const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 const WRITE_BATCH_BYTES = 1024 * 1024;
 
 let nextConnectionId = 1;
@@ -50,6 +68,24 @@ let nextConnectionId = 1;
  * tick leave in one write and replies are matched to them in order. `send`/`flush`/`receive`
  * keep Redigo's single-owner meaning; `pipeline()` gives a caller that shares the connection a
  * queue of its own.
+ *
+ * One ordered request queue, in two parts:
+ *
+ *   do / send / pipeline ──► unwritten ──write, one per tick──► written ──reply──► settled
+ *                            [ r7 r8 ]                          [ r3 r4 r5 r6 ]
+ *        given up before the write: skipped, never sent ─┘       └─ given up after: its reply
+ *                                                                   is read and dropped
+ *
+ * Each frame from the server is routed by what it is, never by what a command usually gets:
+ *   push frame (RESP3)        to the push listeners; a subscribe confirmation also counts
+ *                             towards the head when the head is that subscribe command
+ *   RESP2 pub/sub message     to the owner's replies (receive()) while subscribed
+ *   any other reply           to the head of `written`; with nothing written, to the owner's
+ *                             replies when unasked replies are expected (MONITOR, RESP2
+ *                             pub/sub), else the connection fails: a protocol violation
+ *
+ * States:  open ──close()──► closing: no new calls, issued ones finish ──► closed
+ *            └───── fatal error, destroy(), closeTimeoutMs ─────────────────┘
  */
 export class Connection implements Conn {
   /** A number that tells connections apart in traces and logs. */
@@ -60,83 +96,102 @@ export class Connection implements Conn {
   readonly #resp3: boolean;
   readonly #readTimeoutMs: number;
   readonly #writeTimeoutMs: number;
+  readonly #closeTimeoutMs: number;
   readonly #maxBufferedReplies: number;
   readonly #maxArgBytes: number | undefined;
   #unwritten: Request[] = [];
-  readonly #inflight = new Queue<Request>();
-  /** Replies that belong to the owner: from send(), or unsolicited; read by receive() or do(). */
-  readonly #owned = new Queue<Request>();
-  readonly #receivers = new Queue<(request: Request) => void>();
+  readonly #written = new Queue<Request>();
+  readonly #owner = new OwnerReplies(() => this.#resumeIfBelowLimit());
+  readonly #subscriptions = new SubscriptionTracker();
   readonly #pushListeners = new Set<(push: Push) => void>();
+  /** MONITOR or RESP2 SUBSCRIBE was written: replies with no command are data, not strays. */
+  #expectUnasked = false;
+  #monitoring = false;
   #fatal: ConnectionError | null = null;
+  #closing: ConnectionError | null = null;
+  #closeTimer: LongTimer | undefined;
   #flushScheduled = false;
   #draining = false;
   #writeTimer: NodeJS.Timeout | undefined;
-  /** Why reading is paused: too many unread replies, and/or a consumer that asked (pauseReading). */
+  #drained: Promise<void> | null = null;
+  #wakeDrained: () => void = () => {};
   #pausedForBuffer = false;
   #pausedByConsumer = false;
+  #readingPaused = false;
   #keepAliveTimer: NodeJS.Timeout | undefined;
-  #lastActivityMs = Date.now();
+  /** When the server last sent something, or a command was written to an empty queue. */
+  #progressAt = Date.now();
+  #deadlineTimer: LongTimer | undefined;
+  #bytesRead = 0;
   readonly #closed: Promise<void>;
 
   constructor(socket: Socket, options: ConnOptions = {}) {
+    this.#readTimeoutMs = readTimeLimit(
+      options.readTimeoutMs,
+      'readTimeoutMs',
+      DEFAULT_READ_TIMEOUT_MS,
+    );
+    this.#writeTimeoutMs = readTimeLimit(options.writeTimeoutMs, 'writeTimeoutMs', 0);
+    this.#closeTimeoutMs = readTimeLimit(
+      options.closeTimeoutMs,
+      'closeTimeoutMs',
+      DEFAULT_CLOSE_TIMEOUT_MS,
+    );
+    const keepAlivePingMs = readTimeLimit(options.keepAlivePingMs, 'keepAlivePingMs', 0);
+    this.#maxBufferedReplies = readCount(options.maxBufferedReplies, 'maxBufferedReplies', 10_000);
+    if (options.maxArgBytes !== undefined) readCount(options.maxArgBytes, 'maxArgBytes', 0);
+    if (options.protocol !== undefined && options.protocol !== 2 && options.protocol !== 3)
+      throw new RangeError(`protocol must be 2 or 3, got ${String(options.protocol)}`);
+    this.#maxArgBytes = options.maxArgBytes;
     this.#socket = socket;
     this.#resp3 = options.protocol === 3;
-    this.#readTimeoutMs = options.readTimeoutMs ?? 0;
-    this.#writeTimeoutMs = options.writeTimeoutMs ?? 0;
-    this.#maxBufferedReplies = options.maxBufferedReplies ?? 10_000;
-    this.#maxArgBytes = options.maxArgBytes;
     this.#decoder = new Decoder({
       ...options.decoder,
       onReply: (reply) => this.#onReply(reply),
       onPush: (push) => this.#onPush(push),
     });
     this.#closed = new Promise((resolve) => socket.once('close', () => resolve()));
-    const keepAlivePingMs = options.keepAlivePingMs ?? 0;
     if (keepAlivePingMs > 0) {
       this.#keepAliveTimer = setInterval(
         () => this.#keepAlive(keepAlivePingMs),
-        keepAlivePingMs,
+        Math.min(keepAlivePingMs, 2 ** 31 - 1),
       ).unref();
     }
     socket.on('data', (chunk: Buffer) => {
-      this.#lastActivityMs = Date.now();
+      this.#progressAt = Date.now();
       try {
         this.#decoder.write(chunk);
       } catch (error) {
-        this.#fail(error, 'invalid reply from server');
+        this.#fail(error, `invalid reply from server: ${(error as Error).message}`);
       }
+      this.#bytesRead += chunk.length;
     });
     socket.on('error', (error) => this.#fail(error, `connection failed: ${error.message}`));
     socket.on('close', () => this.#fail(undefined, 'server closed the connection'));
-    socket.on('timeout', () => {
-      if (this.#inflight.length > 0) {
-        this.#fail(new TimeoutError(`no reply within ${this.#readTimeoutMs} ms`), 'read timed out');
-      }
-    });
   }
 
   /** Runs a command and resolves to its reply after every earlier `send` reply is read. */
   do(command: string, ...args: Arg[]): Promise<Reply> {
-    return this.#call(undefined, command, args);
+    return this.#call(undefined, command, args, false);
   }
 
   /** `do` with a signal and/or a time limit for this call alone. */
   doWith(options: CallOptions, command: string, ...args: Arg[]): Promise<Reply> {
-    return this.#call(options, command, args);
+    return this.#call(options, command, args, false);
   }
 
   /** Redigo's DoWithTimeout: `do` that rejects with TimeoutError after `timeoutMs`. */
   doWithTimeout(timeoutMs: number, command: string, ...args: Arg[]): Promise<Reply> {
-    return this.#call({ timeoutMs }, command, args);
+    return this.#call({ timeoutMs }, command, args, false);
   }
 
-  /** Queues a command in the output buffer; `flush`, `do` or the next tick writes it. */
+  /** Queues a command in the output buffer; `flush`, `do` or `receive` writes it. */
   send(command: string, ...args: Arg[]): void {
-    if (this.#fatal !== null) throw this.#fatal;
-    const request = this.#newRequest(command, args, Delivery.Owned);
+    const refused = this.#refusal();
+    if (refused !== null) throw refused;
+    const request = this.#newRequest(command, args);
+    this.#owner.adopt(request);
     this.#unwritten.push(request);
-    if (!request.repliesByPush) this.#addOwned(request);
   }
 
   /** Writes the output buffer; resolves once the socket has taken all of it. */
@@ -145,10 +200,10 @@ export class Connection implements Conn {
       if (this.#fatal !== null) throw this.#fatal;
       this.#write();
       if (!this.#draining) break;
-      await new Promise<void>((resolve) => {
-        this.#socket.once('drain', resolve);
-        this.#socket.once('close', resolve);
+      this.#drained ??= new Promise<void>((resolve) => {
+        this.#wakeDrained = resolve;
       });
+      await this.#drained;
     }
     await new Promise<void>((resolve, reject) => {
       // An empty write is queued behind the data, so its callback means everything went out.
@@ -156,9 +211,12 @@ export class Connection implements Conn {
     });
   }
 
-  /** Resolves to the next reply owned by this connection's user (see `send`). */
+  /**
+   * Resolves to the next reply owned by this connection's user: a `send`'s, or one the server
+   * sent unasked (RESP2 pub/sub, MONITOR), in the order they arrived. Writes pending sends first.
+   */
   receive(): Promise<Reply> {
-    return this.receiveWith({});
+    return this.receiveWith(undefined);
   }
 
   /** Redigo's ReceiveWithTimeout. */
@@ -166,41 +224,18 @@ export class Connection implements Conn {
     return this.receiveWith({ timeoutMs });
   }
 
-  /** `receive` with a signal and/or a time limit; giving up consumes nothing not yet arrived. */
-  receiveWith(options: CallOptions): Promise<Reply> {
-    const head = this.#owned.shift();
-    this.#resumeIfBelowLimit();
-    // Already here (the usual case for pub/sub and MONITOR): no waiting machinery needed.
-    if (head?.state === RequestState.Done && head.failure === undefined) {
-      return head.reply instanceof ReplyError
-        ? Promise.reject(head.reply)
-        : Promise.resolve(head.reply);
-    }
-    if (head !== undefined) return this.#awaitOwned([head], options).then(firstOrThrow);
-    if (this.#fatal !== null) return Promise.reject(this.#fatal);
-    return new Promise<Reply>((resolve, reject) => {
-      const receiver = (request: Request) => {
-        cleanup();
-        // An unsolicited reply (pub/sub, MONITOR) arrives complete: hand it over directly.
-        if (request.state === RequestState.Done && request.failure === undefined) {
-          if (request.reply instanceof ReplyError) reject(request.reply);
-          else resolve(request.reply);
-          return;
-        }
-        this.#awaitOwned([request], options).then(firstOrThrow).then(resolve, reject);
-      };
-      // Queued before arming, so a signal that is already aborted takes it out again at once.
-      this.#receivers.push(receiver);
-      const cleanup = armCallOptions(options, (error) => {
-        this.#receivers.extract((waiting) => waiting === receiver);
-        reject(error);
-      });
-    });
+  /** `receive` with a signal and/or a time limit; giving up takes nothing from the stream. */
+  receiveWith(options: CallOptions | undefined): Promise<Reply> {
+    this.#write();
+    return this.#owner.receive(options, this.#expectUnasked && this.#fatal === null);
   }
 
   /** A pipeline: a private queue of commands and replies on this shared connection. */
   pipeline(): Pipeline {
-    return new ConnPipeline(this);
+    return new ConnPipeline(
+      (command, args) => this.#call(undefined, command, args, true),
+      () => this.flush(),
+    );
   }
 
   /** Listens for RESP3 push frames (pub/sub messages, invalidations); returns the unsubscribe. */
@@ -221,12 +256,13 @@ export class Connection implements Conn {
 
   /** Replies received that no one has read yet (from send, MONITOR, RESP2 pub/sub). */
   get bufferedReplies(): number {
-    return this.#owned.length;
+    return this.#owner.buffered;
   }
 
   /**
-   * Stops reading from the socket until resumeReading(): backpressure for a slow consumer of
-   * push frames. The server buffers meanwhile (up to its client-output-buffer-limit).
+   * Stops reading from the socket until resumeReading(), for a slow consumer of push frames. The
+   * server buffers meanwhile (up to its client-output-buffer-limit). Reading goes on while any
+   * command awaits its reply, so a caller is never held back.
    */
   pauseReading(): void {
     this.#pausedByConsumer = true;
@@ -244,115 +280,125 @@ export class Connection implements Conn {
     return this.#fatal;
   }
 
-  /** Closes the connection; every pending call rejects with ConnectionError. */
-  close(): Promise<void> {
-    this.#fail(undefined, 'connection closed', 'ERR_CLOSED');
+  /**
+   * Closes gracefully: new calls are refused, commands already issued are written and finish
+   * with their replies, then the socket closes. After `closeTimeoutMs` (or `options.timeoutMs`),
+   * or when `options.signal` aborts, what is still pending rejects with ConnectionError.
+   */
+  close(options?: CallOptions): Promise<void> {
+    if (this.#fatal !== null || this.#closing !== null) return this.#closed;
+    this.#closing = new ConnectionError('connection closed', { code: 'ERR_CLOSED' });
+    this.#write();
+    if (this.#settledAll()) {
+      this.#finishClose();
+      return this.#closed;
+    }
+    const giveUp = (cause: unknown) =>
+      this.#fail(cause, 'connection closed before every reply arrived', 'ERR_CLOSED');
+    if (hasCallLimits(options)) {
+      armCallOptions(options, giveUp, 'reply before close');
+    } else if (this.#closeTimeoutMs > 0) {
+      this.#closeTimer = new LongTimer(this.#closeTimeoutMs, () =>
+        giveUp(new TimeoutError(`no reply within ${this.#closeTimeoutMs} ms of close()`)),
+      );
+    }
     return this.#closed;
   }
 
-  /** Queues a request written with the next batch: used by pipelines. */
-  enqueue(command: string, args: readonly Arg[], options?: CallOptions): Promise<Reply> {
-    return this.#call(options, command, args, true);
+  /** Closes at once: every pending call rejects with ConnectionError whose cause is `reason`. */
+  destroy(reason?: unknown): void {
+    this.#fail(reason, 'connection destroyed', 'ERR_DESTROYED');
   }
 
   [inspect.custom](): string {
-    const state = this.#fatal === null ? 'open' : `broken: ${this.#fatal.message}`;
-    return `Connection { id: ${this.id}, ${state}, inflight: ${this.#inflight.length} }`;
+    const state =
+      this.#fatal !== null
+        ? `broken: ${this.#fatal.message}`
+        : this.#closing !== null
+          ? 'closing'
+          : 'open';
+    return `Connection { id: ${this.id}, ${state}, inflight: ${this.#written.length} }`;
   }
 
+  #refusal(): ConnectionError | null {
+    return this.#fatal ?? this.#closing;
+  }
+
+  /** do, doWith and pipeline sends. `alone` (pipelines) leaves the owner's sends to the owner. */
   #call(
     options: CallOptions | undefined,
     command: string,
     args: readonly Arg[],
-    alone = false,
+    alone: boolean,
   ): Promise<Reply> {
-    if (command === '') return this.#collectOwned(options);
-    if (this.#fatal !== null) return Promise.reject(this.#fatal);
+    if (command === '' && !alone) return this.#collectOwned(options);
+    const refused = this.#refusal();
+    if (refused !== null) return Promise.reject(refused);
     let request: Request;
     try {
-      request = this.#newRequest(command, args, Delivery.Caller);
+      request = this.#newRequest(command, args);
     } catch (error) {
       return Promise.reject(error);
     }
-    const hasOwned = !alone && this.#owned.length > 0;
+    if (!alone && this.#owner.owed) return this.#doAfterSends(request, options);
     const promise = request.promise();
     if (options !== undefined) {
-      const cleanup = armCallOptions(options, (error) =>
-        request.fail(error, RequestState.Cancelled),
-      );
-      request.onSettle(cleanup);
+      const disarm = armCallOptions(options, (error) => request.abandon(error));
+      // Given up already (aborted signal, bad option): never queued.
+      if (request.state === RequestState.Settled) return promise;
+      request.onSettle(disarm);
     }
     this.#unwritten.push(request);
-    if (!hasOwned) {
-      this.#scheduleFlush();
-      return promise;
-    }
-    // Redigo's Do: read every reply of earlier sends too, and fail with the first error among them.
-    const earlier = this.#owned.drain();
-    this.#write();
-    return this.#awaitOwned(earlier, options).then(
-      (replies) => {
-        const error = replies.find((reply) => reply instanceof ReplyError);
-        return error === undefined ? promise : promise.then(() => Promise.reject(error));
-      },
-      (error) => {
-        promise.catch(() => {});
-        request.fail(error, RequestState.Cancelled);
-        return Promise.reject(error);
-      },
-    );
+    this.#scheduleFlush();
+    return promise;
   }
 
-  #newRequest(command: string, args: readonly Arg[], delivery: 0 | 1): Request {
-    const wire = commandToWire([command, ...args], this.#maxArgBytes);
-    const request = new Request(wire, delivery, this.#resp3 && repliesByPush(command, args.length));
-    if (tracing()) request.traceStart(command.toUpperCase(), args, this.id);
-    return request;
+  /** Redigo's Do after sends: read every earlier reply too, and fail with the first error reply. */
+  #doAfterSends(request: Request, options: CallOptions | undefined): Promise<Reply> {
+    const { arrived, awaiting } = this.#owner.claimAll();
+    awaiting.push(request);
+    const collector = new Collector(arrived, awaiting);
+    this.#unwritten.push(request);
+    this.#guard(collector, options);
+    this.#write();
+    return collector.promise.then(doOutcome);
   }
 
   /** do(""): flush and resolve to every owned reply (errors as values), or null with none. */
   #collectOwned(options: CallOptions | undefined): Promise<Reply> {
-    if (this.#owned.length === 0) return Promise.resolve(null);
-    const owned = this.#owned.drain();
+    if (!this.#owner.owed) return Promise.resolve(null);
+    const { arrived, awaiting } = this.#owner.claimAll();
+    const collector = new Collector(arrived, awaiting);
+    this.#guard(collector, options);
     this.#write();
-    return this.#awaitOwned(owned, options);
+    return collector.promise;
   }
 
-  /** Waits for owned requests, honouring the call's signal and time limit. */
-  #awaitOwned(requests: Request[], options: CallOptions | undefined): Promise<Reply[]> {
-    const all = Promise.all(requests.map((request) => request.settled())).then(() => {
-      const failed = requests.find((request) => request.failure !== undefined);
-      if (failed !== undefined) throw failed.failure;
-      return requests.map((request) => request.reply);
-    });
-    if (
-      options === undefined ||
-      (options.signal === undefined && options.timeoutMs === undefined)
-    ) {
-      return all;
+  #guard(collector: Collector, options: CallOptions | undefined): void {
+    if (!hasCallLimits(options)) return;
+    const disarm = armCallOptions(options, (error) => collector.giveUp(error));
+    collector.promise.then(disarm, disarm);
+  }
+
+  #newRequest(command: string, args: readonly Arg[]): Request {
+    if (typeof command !== 'string')
+      throw new TypeError(`the command name must be a string, got ${typeof command}`);
+    const wire = commandToWire([command, ...args], this.#maxArgBytes);
+    const kind = commandKind(command);
+    let confirming: Confirming | null = null;
+    let blockingMs = 0;
+    if (kind === CommandKind.Blocking) {
+      blockingMs = blockingAllowanceMs(command, wire);
+    } else if (kind === CommandKind.Subscribe || kind === CommandKind.Unsubscribe) {
+      // SUBSCRIBE without names is an ordinary error reply; UNSUBSCRIBE without names is
+      // confirmed once per subscription held when the server runs it.
+      const named = wire.length - 1;
+      if (named > 0 || kind === CommandKind.Unsubscribe)
+        confirming = { kind: command.toLowerCase(), remaining: named > 0 ? named : -1 };
     }
-    return new Promise<Reply[]>((resolve, reject) => {
-      const cleanup = armCallOptions(options, (error) => {
-        for (const request of requests) request.fail(error, RequestState.Cancelled);
-        reject(error);
-      });
-      all.then(
-        (replies) => {
-          cleanup();
-          resolve(replies);
-        },
-        (error) => {
-          cleanup();
-          reject(error);
-        },
-      );
-    });
-  }
-
-  #addOwned(request: Request): void {
-    const receiver = this.#receivers.shift();
-    if (receiver !== undefined) receiver(request);
-    else this.#owned.push(request);
+    const request = new Request(wire, kind, confirming, blockingMs);
+    if (tracing()) request.traceStart(command.toUpperCase(), args, this.id);
+    return request;
   }
 
   #scheduleFlush(): void {
@@ -368,23 +414,19 @@ export class Connection implements Conn {
   #write(): void {
     if (this.#draining || this.#fatal !== null) return;
     const batch = this.#unwritten;
+    if (batch.length === 0) return;
     this.#unwritten = [];
     let index = 0;
     while (index < batch.length) {
       while (index < batch.length && this.#encoder.byteLength < WRITE_BATCH_BYTES) {
         const request = batch[index++]!;
-        if (request.state === RequestState.Cancelled) continue;
-        this.#encoder.add(request.wire!);
+        if (request.state !== RequestState.Unwritten) continue;
+        this.#encoder.addWire(request.wire!);
         request.wire = null;
-        if (request.repliesByPush) {
-          request.complete(null);
-        } else {
-          request.state = RequestState.Written;
-          if (this.#inflight.length === 0 && this.#readTimeoutMs > 0) {
-            this.#socket.setTimeout(this.#readTimeoutMs);
-          }
-          this.#inflight.push(request);
-        }
+        request.state = RequestState.Written;
+        if (request.kind !== CommandKind.Plain) this.#noteWritten(request);
+        if (this.#written.length === 0) this.#startAwaiting();
+        this.#written.push(request);
       }
       if (!this.#writeChunks(this.#encoder.take())) {
         this.#unwritten = batch.slice(index).concat(this.#unwritten);
@@ -392,9 +434,11 @@ export class Connection implements Conn {
         return;
       }
     }
+    if (this.#closing !== null && this.#settledAll()) this.#finishClose();
   }
 
   #writeChunks(chunks: Buffer[]): boolean {
+    if (chunks.length === 0) return true;
     if (chunks.length === 1) return this.#socket.write(chunks[0]!);
     let writable = true;
     this.#socket.cork();
@@ -403,53 +447,104 @@ export class Connection implements Conn {
     return writable;
   }
 
+  #noteWritten(request: Request): void {
+    if (request.kind === CommandKind.Monitor) {
+      this.#expectUnasked = true;
+      this.#monitoring = true;
+    } else if (request.kind === CommandKind.Subscribe && !this.#resp3) {
+      this.#expectUnasked = true;
+    }
+  }
+
   #waitForDrain(): void {
     this.#draining = true;
     if (this.#writeTimeoutMs > 0) {
-      this.#writeTimer = setTimeout(() => {
-        this.#fail(
-          new TimeoutError(`write did not drain within ${this.#writeTimeoutMs} ms`),
-          'write timed out',
-        );
-      }, this.#writeTimeoutMs);
+      this.#writeTimer = setTimeout(
+        () =>
+          this.#fail(
+            new TimeoutError(`write did not drain within ${this.#writeTimeoutMs} ms`),
+            'write timed out',
+          ),
+        Math.min(this.#writeTimeoutMs, 2 ** 31 - 1),
+      );
     }
     this.#socket.once('drain', () => {
       clearTimeout(this.#writeTimer);
       this.#draining = false;
-      if (this.#unwritten.length > 0) this.#write();
+      this.#wakeFlushers();
+      this.#write();
     });
   }
 
-  #onReply(reply: Reply): void {
-    const request = this.#inflight.shift();
-    if (request !== undefined) {
-      if (this.#inflight.length === 0 && this.#readTimeoutMs > 0) this.#socket.setTimeout(0);
-      request.complete(reply);
+  #wakeFlushers(): void {
+    this.#drained = null;
+    this.#wakeDrained();
+  }
+
+  /** A command was written to an empty queue: the read deadline counts from now. */
+  #startAwaiting(): void {
+    this.#progressAt = Date.now();
+    this.#armDeadline();
+    if (this.#readingPaused) this.#updateReading();
+  }
+
+  #armDeadline(): void {
+    if (this.#readTimeoutMs === 0 || this.#deadlineTimer !== undefined) return;
+    this.#deadlineTimer = new LongTimer(this.#readTimeoutMs, () => this.#checkDeadline(), true);
+  }
+
+  /** One lazy timer: it re-arms for the time left instead of being reset on every reply. */
+  #checkDeadline(): void {
+    this.#deadlineTimer = undefined;
+    const head = this.#written.peek();
+    if (head === undefined || this.#fatal !== null) return;
+    // A blocking command with timeout 0 may wait for ever; the next head re-arms the timer.
+    if (head.blockingMs < 0) return;
+    const allowedMs = this.#readTimeoutMs + head.blockingMs;
+    const idleMs = Date.now() - this.#progressAt;
+    if (idleMs >= allowedMs) {
+      this.#fail(
+        new TimeoutError(`no reply within ${allowedMs} ms`),
+        `no reply from the server within ${allowedMs} ms (readTimeoutMs)`,
+        'ERR_READ_TIMEOUT',
+      );
       return;
     }
-    // No command waits for it: a reply MONITOR or RESP2 pub/sub sends unasked. The owner reads it.
-    const unsolicited = new Request(null, Delivery.Owned);
-    unsolicited.complete(reply);
-    this.#addOwned(unsolicited);
-    if (this.#owned.length > this.#maxBufferedReplies && !this.#pausedForBuffer) {
-      this.#pausedForBuffer = true;
-      this.#updateReading();
-    }
+    this.#deadlineTimer = new LongTimer(allowedMs - idleMs, () => this.#checkDeadline(), true);
   }
 
-  #resumeIfBelowLimit(): void {
-    if (this.#pausedForBuffer && this.#owned.length <= this.#maxBufferedReplies / 2) {
-      this.#pausedForBuffer = false;
-      this.#updateReading();
+  #onReply(reply: Reply): void {
+    const head = this.#written.peek();
+    if (head === undefined) {
+      this.#unasked(reply);
+      return;
     }
+    if (!this.#resp3 && this.#expectUnasked && this.#routeResp2PubSub(head, reply)) return;
+    this.#written.shift();
+    head.complete(reply);
+    if (head.kind === CommandKind.Exec) this.#noteExec(reply);
+    this.#afterHeadSettled();
   }
 
-  #updateReading(): void {
-    if (this.#pausedForBuffer || this.#pausedByConsumer) this.#socket.pause();
-    else this.#socket.resume();
+  /** RESP2 pub/sub frames are ordinary arrays: messages and confirmations go to receive(). */
+  #routeResp2PubSub(head: Request, reply: Reply): boolean {
+    if (isMessage(reply)) {
+      this.#unasked(reply);
+      return true;
+    }
+    const kind = Array.isArray(reply) ? confirmationKind(reply) : '';
+    if (kind === '') return false;
+    this.#confirmation(head, kind, (reply as Reply[])[2] ?? null);
+    this.#unasked(reply);
+    return true;
   }
 
   #onPush(push: Push): void {
+    const kind = confirmationKind(push.values);
+    if (kind !== '') {
+      const head = this.#written.peek();
+      this.#confirmation(head, kind, push.values[2] ?? null);
+    }
     for (const listener of this.#pushListeners) {
       try {
         listener(push);
@@ -462,86 +557,111 @@ export class Connection implements Conn {
     }
   }
 
+  /** A subscription confirmation: it counts towards the head when the head is its command. */
+  #confirmation(head: Request | undefined, kind: string, count: Reply): void {
+    const confirming = head?.confirming;
+    if (head !== undefined && confirming != null && confirming.kind === kind) {
+      if (confirming.remaining < 0) confirming.remaining = this.#subscriptions.expectedForAll(kind);
+      if (--confirming.remaining === 0) {
+        this.#written.shift();
+        head.confirm();
+        this.#subscriptions.apply(kind, count);
+        this.#afterHeadSettled();
+        return;
+      }
+    }
+    this.#subscriptions.apply(kind, count);
+  }
+
+  #noteExec(reply: Reply): void {
+    const found = this.#subscriptions.applyNested(reply, (item) =>
+      item instanceof Push ? item.values : !this.#resp3 && Array.isArray(item) ? item : null,
+    );
+    if (found && !this.#resp3) this.#expectUnasked = true;
+  }
+
+  #afterHeadSettled(): void {
+    if (this.#written.length > 0) {
+      if (this.#deadlineTimer === undefined) this.#armDeadline();
+      return;
+    }
+    if (this.#pausedForBuffer || this.#pausedByConsumer) this.#updateReading();
+    if (this.#closing !== null && this.#settledAll()) this.#finishClose();
+  }
+
+  /** A reply with no command waiting: data on a MONITOR or RESP2 pub/sub connection, else a fault. */
+  #unasked(reply: Reply): void {
+    if (!this.#expectUnasked) {
+      throw new ProtocolError(
+        'the server sent a reply no command was waiting for',
+        this.#bytesRead,
+      );
+    }
+    this.#owner.push(reply);
+    if (this.#owner.buffered > this.#maxBufferedReplies && !this.#pausedForBuffer) {
+      this.#pausedForBuffer = true;
+      this.#updateReading();
+    }
+  }
+
+  #resumeIfBelowLimit(): void {
+    if (this.#pausedForBuffer && this.#owner.buffered <= this.#maxBufferedReplies / 2) {
+      this.#pausedForBuffer = false;
+      this.#updateReading();
+    }
+  }
+
+  /** Reading pauses only while nothing is awaited: a reply a caller waits for is never held back. */
+  #updateReading(): void {
+    const pause =
+      (this.#pausedForBuffer || this.#pausedByConsumer) &&
+      this.#written.length === 0 &&
+      this.#fatal === null;
+    if (pause === this.#readingPaused) return;
+    this.#readingPaused = pause;
+    if (pause) this.#socket.pause();
+    else this.#socket.resume();
+  }
+
   /** Pings an idle connection; no answer within `intervalMs` means the peer is gone. */
   #keepAlive(intervalMs: number): void {
-    const idle = this.#inflight.length === 0 && this.#unwritten.length === 0;
-    if (!idle || Date.now() - this.#lastActivityMs < intervalMs) return;
-    this.#lastActivityMs = Date.now();
+    if (this.#fatal !== null || this.#closing !== null || this.#monitoring) return;
+    const idle = this.#written.length === 0 && this.#unwritten.length === 0;
+    if (!idle || Date.now() - this.#progressAt < intervalMs) return;
     this.doWith({ timeoutMs: intervalMs }, 'PING').catch((error: unknown) => {
       if (TimeoutError.is(error))
         this.#fail(error, `keep-alive PING got no answer within ${intervalMs} ms`);
     });
   }
 
+  #settledAll(): boolean {
+    return this.#written.length === 0 && this.#unwritten.length === 0;
+  }
+
+  #finishClose(): void {
+    this.#fail(undefined, 'connection closed', 'ERR_CLOSED');
+  }
+
   #fail(cause: unknown, message: string, code?: string): void {
     if (this.#fatal !== null) return;
-    clearInterval(this.#keepAliveTimer);
-    const error = new ConnectionError(message, code === undefined ? { cause } : { cause, code });
-    this.#fatal = error;
-    clearTimeout(this.#writeTimer);
-    this.#socket.destroy();
-    for (const request of this.#unwritten) request.fail(error);
-    this.#unwritten = [];
-    for (const request of this.#inflight.drain()) request.fail(error);
-    // Replies that already arrived stay readable: receive() returns them before it rejects.
-    for (const request of this.#owned.extract((owned) => owned.state !== RequestState.Done))
-      request.fail(error);
-    // Waiting receivers get a failed request, so they reject with the same error.
-    for (const receiver of this.#receivers.drain()) {
-      const failed = new Request(null, Delivery.Owned);
-      failed.fail(error);
-      receiver(failed);
-    }
-  }
-}
-
-/** In RESP3 the subscribe family is answered by push frames only, never by a reply. */
-function repliesByPush(command: string, argCount: number): boolean {
-  const name = command.toUpperCase();
-  return unsubscribeCommands.has(name) || (subscribeCommands.has(name) && argCount > 0);
-}
-
-function firstOrThrow(replies: Reply[]): Reply {
-  const reply = replies[0] ?? null;
-  if (reply instanceof ReplyError) throw reply;
-  return reply;
-}
-
-/** A pipeline over a shared connection: its replies are its own, in the order of its sends. */
-class ConnPipeline implements Pipeline {
-  readonly #conn: Connection;
-  readonly #replies: Promise<Reply>[] = [];
-
-  constructor(conn: Connection) {
-    this.#conn = conn;
-  }
-
-  send(command: string, ...args: Arg[]): void {
-    const reply = this.#conn.enqueue(command, args);
-    // Errors are read through receive(); this keeps an unread failure from being "unhandled".
-    reply.catch(() => {});
-    this.#replies.push(reply);
-  }
-
-  flush(): Promise<void> {
-    return this.#conn.flush();
-  }
-
-  receive(): Promise<Reply> {
-    const next = this.#replies.shift();
-    if (next === undefined)
-      return Promise.reject(new Error('receive() without a pending send on this pipeline'));
-    return next;
-  }
-
-  async receiveAll(): Promise<Reply[]> {
-    const pending = this.#replies.splice(0);
-    await this.#conn.flush().catch(() => {});
-    const settled = await Promise.allSettled(pending);
-    return settled.map((outcome) => {
-      if (outcome.status === 'fulfilled') return outcome.value;
-      if (outcome.reason instanceof ReplyError) return outcome.reason;
-      throw outcome.reason;
+    const notSent = new ConnectionError(message, { cause, code: code ?? 'ERR_CONNECTION' });
+    const sent = new ConnectionError(message, {
+      cause,
+      code: code ?? 'ERR_CONNECTION',
+      sent: true,
     });
+    this.#fatal = notSent;
+    clearInterval(this.#keepAliveTimer);
+    clearTimeout(this.#writeTimer);
+    this.#deadlineTimer?.clear();
+    this.#closeTimer?.clear();
+    this.#socket.destroy();
+    for (const request of this.#written.drain()) request.fail(sent);
+    const unwritten = this.#unwritten;
+    this.#unwritten = [];
+    for (const request of unwritten) request.fail(notSent);
+    // Replies that already arrived stay readable: receive() returns them before it rejects.
+    this.#owner.fail(notSent);
+    this.#wakeFlushers();
   }
 }

@@ -2,7 +2,9 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
 import { type Reply, ReplyError } from '@x/resp';
 import { Connection, type ConnOptions } from './connection.js';
+import { redactText } from './diagnostics.js';
 import { ConnectionError, TimeoutError } from './errors.js';
+import { readTimeLimit } from './time-limit.js';
 import { parseRedisUrl, type UrlSettings } from './url.js';
 
 /** DialOptions says where and how to connect; every field has a default. */
@@ -38,9 +40,17 @@ export interface DialOptions extends ConnOptions {
  * `unix:///run/redis.sock?db=2`), `host:port`, a socket path, or left out for options alone.
  */
 export async function dial(address?: string, options: DialOptions = {}): Promise<Connection> {
-  const settings: DialOptions = { ...addressSettings(address), ...withoutUndefined(options) };
-  const timeoutMs = settings.connectTimeoutMs ?? 10_000;
-  const deadline = AbortSignal.timeout(timeoutMs);
+  const fromAddress = addressSettings(address);
+  const settings: DialOptions = { ...fromAddress, ...withoutUndefined(options) };
+  // A rediss:// URL promises TLS; an option must not quietly send the password in plain text.
+  if (fromAddress.tls === true && !settings.tls)
+    throw new TypeError('a rediss:// URL needs TLS: remove `tls: false` or use redis://');
+  const timeoutMs = readTimeLimit(settings.connectTimeoutMs, 'connectTimeoutMs', 10_000);
+  readTimeLimit(settings.keepAliveMs, 'keepAliveMs', 0);
+  checkWhere(settings);
+  const deadline = AbortSignal.timeout(
+    timeoutMs === 0 ? 2 ** 31 - 1 : Math.min(timeoutMs, 2 ** 31 - 1),
+  );
   const signal = settings.signal ? AbortSignal.any([settings.signal, deadline]) : deadline;
   const whyAborted = () =>
     settings.signal?.aborted
@@ -52,20 +62,40 @@ export async function dial(address?: string, options: DialOptions = {}): Promise
   const keepAliveMs = settings.keepAliveMs ?? 300_000;
   if (keepAliveMs > 0) socket.setKeepAlive(true, keepAliveMs);
 
-  const conn = new Connection(socket, settings);
+  let conn: Connection;
+  try {
+    conn = new Connection(socket, settings);
+  } catch (error) {
+    socket.destroy();
+    throw error;
+  }
   try {
     await handshake(conn, settings, signal);
   } catch (error) {
-    await conn.close();
+    conn.destroy();
     throw signal.aborted ? whyAborted() : error;
   }
   return conn;
+}
+
+/** Refuses a port or database that is not a whole number in range, before any socket opens. */
+function checkWhere(settings: DialOptions): void {
+  const { port, database } = settings;
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535))
+    throw new RangeError(`port must be a whole number from 0 to 65535, got ${String(port)}`);
+  if (database !== undefined && !(Number.isSafeInteger(database) && database >= 0))
+    throw new RangeError(`database must be a whole number of 0 or more, got ${String(database)}`);
 }
 
 function addressSettings(address: string | undefined): UrlSettings {
   if (address === undefined || address === '') return {};
   if (address.includes('://')) return parseRedisUrl(address);
   if (address.startsWith('/')) return { path: address };
+  // user:password@host:port without a scheme: never echo it, it holds a password.
+  if (address.includes('@'))
+    throw new TypeError(
+      'an address with credentials must be a redis:// or rediss:// URL (not shown: it may contain a password)',
+    );
   const match = /^\[?([^\]]*?)\]?:(\d+)$/.exec(address);
   if (match === null) return { host: address };
   return { host: match[1] || '127.0.0.1', port: Number(match[2]) };
@@ -142,5 +172,13 @@ async function handshake(
   if (database !== undefined && database !== 0) conn.send('SELECT', database);
   const replies = (await conn.doWith({ signal }, '')) as Reply[] | null;
   const failure = replies?.find((reply) => reply instanceof ReplyError);
-  if (failure !== undefined) throw failure;
+  if (failure === undefined) return;
+  if (
+    settings.protocol === 3 &&
+    replies?.[0] === failure &&
+    /unknown command/i.test(failure.message)
+  )
+    throw new ReplyError('ERR the server does not know HELLO: protocol 3 needs Redis 6 or newer');
+  // Servers echo the arguments of a command they refuse; AUTH and HELLO carry the password.
+  throw new ReplyError(redactText(failure.message, [password, username]));
 }

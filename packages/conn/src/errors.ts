@@ -5,14 +5,21 @@ const timeoutErrorBrand = Symbol.for('@x/conn/TimeoutError');
 
 /**
  * ConnectionError means the connection cannot be used any more: the socket failed or closed, the
- * server hung up, the stream broke RESP, or `close()` was called. `cause` holds the original.
+ * server hung up, the stream broke RESP, no reply came within `readTimeoutMs`, or `close()` or
+ * `destroy()` was called. `cause` holds the original; `sent` tells whether the command was written.
  */
 export class ConnectionError extends RedisError {
   override name = 'ConnectionError';
+  /**
+   * Whether the command of the call that failed was written to the socket. `false` means the
+   * server never saw it, so a retry cannot apply it twice; `true` means it may have run.
+   */
+  readonly sent: boolean;
   readonly [connectionErrorBrand] = true;
 
-  constructor(message: string, options?: ErrorOptions & { code?: string }) {
+  constructor(message: string, options?: ErrorOptions & { code?: string; sent?: boolean }) {
     super(message, options?.code ?? 'ERR_CONNECTION', options);
+    this.sent = options?.sent ?? false;
   }
 
   /** Reports whether `value` is a ConnectionError from any copy of @x/conn. */

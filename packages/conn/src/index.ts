@@ -1,5 +1,4 @@
-export { armCallOptions } from './call-guard.js';
-export { Connection, type ConnOptions } from './connection.js';
+export { Connection, type ConnOptions, DEFAULT_READ_TIMEOUT_MS } from './connection.js';
 export {
   type CommandEndMessage,
   type CommandStartMessage,
@@ -8,8 +7,9 @@ export {
 } from './diagnostics.js';
 export { type DialOptions, dial } from './dial.js';
 export { ConnectionError, TimeoutError } from './errors.js';
+/** @internal Shared plumbing of the @x packages; not part of the public API. */
+export * as __internal from './internals.js';
 export { type Logger, newLoggingConn } from './logging-conn.js';
 export { newConn } from './new-conn.js';
-export { Queue } from './queue.js';
 export type { CallOptions, Conn, Pipeline } from './types.js';
 export { parseRedisUrl, type UrlSettings } from './url.js';

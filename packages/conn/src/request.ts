@@ -1,127 +1,155 @@
 import { type Reply, ReplyError } from '@x/resp';
-import { commandEndChannel, commandStartChannel, redactArgs } from './diagnostics.js';
+import type { CommandKind } from './command-kind.js';
+import { commandEndChannel, commandStartChannel, redactArgs, redactError } from './diagnostics.js';
+import type { Confirming } from './subscriptions.js';
 
-/** Where a request is: not yet written, written and waiting, settled, or abandoned. */
-export const RequestState = { Unwritten: 0, Written: 1, Done: 2, Cancelled: 3 } as const;
+/** A command's arguments, converted once: what the encoder writes. */
+export type WireCommand = (string | Uint8Array)[];
+
+/** Where a request is on its way. */
+export const RequestState = { Unwritten: 0, Written: 1, Settled: 2 } as const;
 type RequestStateValue = (typeof RequestState)[keyof typeof RequestState];
 
-/** What a request does with its reply once settled. */
-export const Delivery = {
-  /** A `do` caller: resolve with the reply, reject with an error reply. */
-  Caller: 0,
-  /** A `send` or an unsolicited reply: kept, errors as values, for receive() or a later do(). */
-  Owned: 1,
-} as const;
-type DeliveryValue = (typeof Delivery)[keyof typeof Delivery];
+/** Receives the outcome of a request that has no caller of its own (a `send`). */
+export interface ReplySink {
+  /** The request's reply, error replies included. */
+  reply(request: Request, reply: Reply): void;
+  /** The server confirmed the request with frames only (RESP3 SUBSCRIBE): it has no reply. */
+  confirmed(request: Request): void;
+  /** The request failed: a fatal connection error. */
+  failed(request: Request, error: unknown): void;
+}
 
-/** Request is one command on its way, matched FIFO to one reply. */
+/**
+ * Request is one command on its way: unwritten, then written and awaiting its reply, then
+ * settled. A `do` caller's request settles a promise; a `send`'s goes to a sink (the owner's
+ * replies, or a `do` that collects earlier sends).
+ */
 export class Request {
   state: RequestStateValue = RequestState.Unwritten;
-  reply: Reply = null;
-  failure: unknown = undefined;
-  /** Wire form until written; null afterwards. */
-  wire: (string | Uint8Array)[] | null;
-  readonly delivery: DeliveryValue;
-  /** True when the server answers this command with push frames, not a reply (RESP3 SUBSCRIBE). */
-  readonly repliesByPush: boolean;
-  private resolveCaller: ((reply: Reply) => void) | null = null;
-  private rejectCaller: ((error: unknown) => void) | null = null;
-  private waiters: (() => void)[] | null = null;
-  private cleanup: (() => void) | null = null;
-  private traceStartMs = 0;
-  private traceConnectionId = 0;
+  /** The caller gave up (time limit, signal): never written if not yet, its reply dropped if so. */
+  abandoned = false;
+  /** Converted arguments until written; null afterwards. */
+  wire: WireCommand | null;
+  readonly kind: CommandKind;
+  /** For the subscribe family: the confirmation frames still expected; null for other commands. */
+  readonly confirming: Confirming | null;
+  /** Extra time the server may hold the reply (blocking commands); -1 for no limit. */
+  readonly blockingMs: number;
+  /** For a `send`: where its outcome goes. Replaced when a `do` collects it. */
+  sink: ReplySink | null = null;
+  /** Position in the collecting `do`'s replies. */
+  slot = 0;
+  #resolve: ((reply: Reply) => void) | null = null;
+  #reject: ((error: unknown) => void) | null = null;
+  #disarm: (() => void) | null = null;
+  #trace: Trace | null = null;
 
   constructor(
-    wire: (string | Uint8Array)[] | null,
-    delivery: DeliveryValue,
-    repliesByPush = false,
+    wire: WireCommand,
+    kind: CommandKind,
+    confirming: Confirming | null,
+    blockingMs: number,
   ) {
     this.wire = wire;
-    this.delivery = delivery;
-    this.repliesByPush = repliesByPush;
+    this.kind = kind;
+    this.confirming = confirming;
+    this.blockingMs = blockingMs;
   }
 
-  /** A promise for a Caller request: resolves with the reply, rejects with an error reply. */
+  /** The promise of a `do` caller: resolves with the reply, rejects on an error reply. */
   promise(): Promise<Reply> {
     return new Promise<Reply>((resolve, reject) => {
-      this.resolveCaller = resolve;
-      this.rejectCaller = reject;
+      this.#resolve = resolve;
+      this.#reject = reject;
     });
   }
 
-  /** Resolves when the request is settled, whatever the outcome. */
-  settled(): Promise<void> {
-    if (this.state === RequestState.Done || this.state === RequestState.Cancelled)
-      return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      if (this.waiters === null) this.waiters = [];
-      this.waiters.push(resolve);
-    });
+  /** Runs `disarm` once when the request settles (clears a time limit, removes a signal listener). */
+  onSettle(disarm: () => void): void {
+    this.#disarm = disarm;
   }
 
-  /** Runs `cleanup` once when the request settles (clears a timer, removes an abort listener). */
-  onSettle(cleanup: () => void): void {
-    this.cleanup = cleanup;
-  }
-
-  /** Records the reply; a cancelled request swallows it. */
+  /** Settles with the server's reply; an abandoned request drops it. */
   complete(reply: Reply): void {
-    if (this.state === RequestState.Cancelled) return;
-    this.state = RequestState.Done;
-    this.reply = reply;
-    if (this.traceStartMs !== 0) {
-      if (reply instanceof ReplyError) this.traceEnd(undefined, reply);
-      else this.traceEnd(reply, undefined);
-    }
-    if (this.resolveCaller !== null) {
-      if (reply instanceof ReplyError) this.rejectCaller!(reply);
-      else this.resolveCaller(reply);
-    }
-    this.finish();
+    if (this.state === RequestState.Settled) return;
+    this.state = RequestState.Settled;
+    this.wire = null;
+    if (this.#trace !== null) this.#trace.end(reply, undefined);
+    if (this.abandoned) return;
+    this.#disarm?.();
+    if (this.sink !== null) this.sink.reply(this, reply);
+    else if (reply instanceof ReplyError) this.#reject?.(reply);
+    else this.#resolve?.(reply);
   }
 
-  /** Fails the request with `error` (fatal connection error, timeout, abort). */
-  fail(error: unknown, state: RequestStateValue = RequestState.Done): void {
-    if (this.state === RequestState.Done || this.state === RequestState.Cancelled) return;
-    this.state = state;
-    this.failure = error;
-    if (this.traceStartMs !== 0) this.traceEnd(undefined, error);
-    this.rejectCaller?.(error);
-    this.finish();
+  /** Settles a request the server answered with confirmation frames only: its reply is null. */
+  confirm(): void {
+    if (this.state === RequestState.Settled) return;
+    this.state = RequestState.Settled;
+    if (this.#trace !== null) this.#trace.end(null, undefined);
+    if (this.abandoned) return;
+    this.#disarm?.();
+    if (this.sink !== null) this.sink.confirmed(this);
+    else this.#resolve?.(null);
   }
 
-  /** Publishes the start of this command on the tracing channel. */
+  /** Settles with a failure: a fatal connection error. */
+  fail(error: unknown): void {
+    if (this.state === RequestState.Settled) return;
+    this.state = RequestState.Settled;
+    this.wire = null;
+    if (this.#trace !== null) this.#trace.end(undefined, error);
+    if (this.abandoned) return;
+    this.#disarm?.();
+    if (this.sink !== null) this.sink.failed(this, error);
+    else this.#reject?.(error);
+  }
+
+  /**
+   * The caller gives up with `error`: the promise rejects now; the request is never written if it
+   * was not yet, and its reply is dropped when it comes.
+   */
+  abandon(error: unknown): void {
+    if (this.state === RequestState.Settled || this.abandoned) return;
+    this.abandoned = true;
+    if (this.state === RequestState.Unwritten) {
+      this.state = RequestState.Settled;
+      this.wire = null;
+      if (this.#trace !== null) this.#trace.end(undefined, error);
+    }
+    this.#reject?.(error);
+  }
+
+  /** Publishes the start of this command on the tracing channel; its end follows when it settles. */
   traceStart(command: string, args: readonly unknown[], connectionId: number): void {
-    this.traceStartMs = performance.now();
-    this.traceConnectionId = connectionId;
-    this.traceCommand = command;
+    this.#trace = new Trace(command, args, connectionId);
+  }
+}
+
+/** One command's trace: the start is published at once, the end when the command settles. */
+class Trace {
+  readonly #command: string;
+  readonly #args: readonly unknown[];
+  readonly #connectionId: number;
+  readonly #startMs = performance.now();
+
+  constructor(command: string, args: readonly unknown[], connectionId: number) {
+    this.#command = command;
+    this.#args = args;
+    this.#connectionId = connectionId;
     commandStartChannel.publish({ command, args: redactArgs(command, args), connectionId });
   }
 
-  private traceCommand = '';
-
-  private traceEnd(reply: Reply | undefined, error: unknown): void {
+  end(reply: Reply | undefined, error: unknown): void {
     const message: Record<string, unknown> = {
-      command: this.traceCommand,
-      connectionId: this.traceConnectionId,
-      durationMs: performance.now() - this.traceStartMs,
+      command: this.#command,
+      connectionId: this.#connectionId,
+      durationMs: performance.now() - this.#startMs,
     };
-    if (error === undefined) message.reply = reply;
-    else message.error = error;
+    const failure = error ?? (reply instanceof ReplyError ? reply : undefined);
+    if (failure === undefined) message.reply = reply;
+    else message.error = redactError(this.#command, this.#args, failure);
     commandEndChannel.publish(message);
-  }
-
-  private finish(): void {
-    this.wire = null;
-    this.resolveCaller = null;
-    this.rejectCaller = null;
-    if (this.cleanup !== null) {
-      this.cleanup();
-      this.cleanup = null;
-    }
-    if (this.waiters !== null) {
-      for (const wake of this.waiters) wake();
-      this.waiters = null;
-    }
   }
 }

@@ -1,4 +1,4 @@
-import { armCallOptions, type Conn } from '@x/conn';
+import { __internal, type Conn } from '@x/conn';
 import type { Arg, Reply } from '@x/resp';
 import type { ConnectionState } from './connection-state.js';
 import { PoolClosedError, PoolExhaustedError } from './errors.js';
@@ -249,7 +249,7 @@ export class Pool {
       // Queued before arming, so a signal that is already aborted takes it out again at once.
       this.#waiters.push(waiter);
       // An aborted waiter leaves the queue; its place goes to the next one.
-      disarm = armCallOptions(signal === undefined ? {} : { signal }, (error) => {
+      disarm = __internal.armCallOptions(signal === undefined ? {} : { signal }, (error) => {
         const index = this.#waiters.indexOf(waiter);
         if (index === -1) return;
         this.#waiters.splice(index, 1);

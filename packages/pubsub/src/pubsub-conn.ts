@@ -1,4 +1,4 @@
-import { armCallOptions, type CallOptions, type Conn, ConnectionError, Queue } from '@x/conn';
+import { __internal, type CallOptions, type Conn, ConnectionError } from '@x/conn';
 import type { Arg, Push, Reply } from '@x/resp';
 import { Pong, type PubSubEvent, Subscription, toEvent } from './events.js';
 
@@ -42,7 +42,7 @@ export class PubSubConn implements AsyncIterable<PubSubEvent> {
   readonly conn: PubSubTransport;
   readonly #resp3: boolean;
   readonly #maxBuffered: number;
-  readonly #queue = new Queue<PubSubEvent>();
+  readonly #queue = new __internal.Queue<PubSubEvent>();
   readonly #waiters: Waiter[] = [];
   #paused = false;
   #regularCount = 0;
@@ -199,7 +199,7 @@ export class PubSubConn implements AsyncIterable<PubSubEvent> {
         },
       };
       this.#waiters.push(waiter);
-      disarm = armCallOptions(
+      disarm = __internal.armCallOptions(
         options,
         (error) => {
           const index = this.#waiters.indexOf(waiter);

@@ -1,4 +1,4 @@
-import { type Connection, ConnectionError, Queue } from '@x/conn';
+import { __internal, type Connection, ConnectionError } from '@x/conn';
 import { Message, PMessage } from './events.js';
 import { PubSubConn } from './pubsub-conn.js';
 
@@ -44,7 +44,7 @@ export class Subscriber implements AsyncIterable<SubscriberEvent> {
   #psc: PubSubConn | null = null;
   #connecting: Promise<PubSubConn> | null = null;
   #closed = false;
-  readonly #events = new Queue<SubscriberEvent>();
+  readonly #events = new __internal.Queue<SubscriberEvent>();
   #wake: (() => void) | null = null;
   #drained: (() => void) | null = null;
 

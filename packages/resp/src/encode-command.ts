@@ -121,7 +121,14 @@ export class CommandEncoder {
 
   /** Appends one command as a RESP array of bulk strings; throws TypeError and appends nothing on a bad argument. */
   add(command: readonly Arg[]): void {
-    const wire = commandToWire(command);
+    this.addWire(commandToWire(command));
+  }
+
+  /**
+   * Appends one command whose arguments `commandToWire` already converted, so a client that
+   * converts (and checks) them when the command is issued does not pay for it twice.
+   */
+  addWire(wire: readonly (string | Uint8Array)[]): void {
     let text = `*${wire.length}${CRLF}`;
     let size = text.length;
     for (const part of wire) {

@@ -1,3 +1,4 @@
+import type { RedisError } from '@x/resp';
 import { useRedisServer } from '@x/test-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Connection, ConnectionError, dial, TimeoutError } from '../../src/index.js';
@@ -55,11 +56,25 @@ describe('per-call time limits and signals', () => {
     expect(await commandCalls('incr')).toBe(before);
   });
 
-  it('times out a receive without consuming a reply that has not arrived', async () => {
+  it('times out a receive without consuming the reply of a pending send', async () => {
     const owner = await dial(redis.url);
-    await expect(owner.receiveWithTimeout(30)).rejects.toBeInstanceOf(TimeoutError);
-    owner.send('ECHO', 'later');
+    const key = `late:${Math.random()}`;
+    owner.send('BLPOP', key, 5);
+    owner.send('ECHO', 'after');
     await owner.flush();
+    await expect(owner.receiveWithTimeout(30)).rejects.toBeInstanceOf(TimeoutError);
+    await expect(owner.receiveWith({ signal: AbortSignal.timeout(30) })).rejects.toThrow();
+    await conn.do('RPUSH', key, 'late');
+    expect(await owner.receive()).toEqual([text(key), text('late')]);
+    expect(await owner.receive()).toEqual(text('after'));
+    await owner.close();
+  });
+
+  it('rejects a receive at once when nothing can arrive', async () => {
+    const owner = await dial(redis.url);
+    const failure = await owner.receiveWithTimeout(30_000).catch((error: unknown) => error);
+    expect((failure as RedisError).code).toBe('ERR_NOTHING_PENDING');
+    owner.send('ECHO', 'later');
     expect(await owner.receive()).toEqual(text('later'));
     await owner.close();
   });
@@ -71,7 +86,10 @@ describe('connection-wide time limits', () => {
     const failure = await strict.do('DEBUG', 'SLEEP', 0.5).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ConnectionError);
     expect((failure as ConnectionError).cause).toBeInstanceOf(TimeoutError);
-    await expect(strict.do('PING')).rejects.toBe(failure);
+    expect((failure as ConnectionError).sent).toBe(true);
+    const later = await strict.do('PING').catch((error: unknown) => error);
+    expect(later).toBe(strict.err());
+    expect(later).toMatchObject({ message: (failure as Error).message, sent: false });
     // DEBUG SLEEP blocks the whole server: wait it out before the next test.
     expect(await conn.do('PING')).toBe('PONG');
   });

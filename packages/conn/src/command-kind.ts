@@ -1,0 +1,113 @@
+/**
+ * What the connection must know about a command before it is written, read from its name (and,
+ * for blocking commands, its timeout argument). Most commands are none of these.
+ */
+export const CommandKind = {
+  Plain: 0,
+  /** SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE: confirmed by one frame per channel. */
+  Subscribe: 1,
+  /** UNSUBSCRIBE and kin: one frame per channel named, or per channel held when none is named. */
+  Unsubscribe: 2,
+  /** MONITOR: the server then sends replies nobody asked for. */
+  Monitor: 3,
+  /** EXEC: its reply may carry subscription confirmations. */
+  Exec: 4,
+  /** BLPOP and kin: the server may hold the reply for the command's own timeout. */
+  Blocking: 5,
+} as const;
+export type CommandKind = (typeof CommandKind)[keyof typeof CommandKind];
+
+/** Where a blocking command keeps its timeout, and in which unit. */
+enum TimeoutAt {
+  LastSeconds = 0,
+  FirstSeconds = 1,
+  LastMilliseconds = 2,
+  BlockOption = 3,
+}
+
+const special = new Map<string, CommandKind>([
+  ['SUBSCRIBE', CommandKind.Subscribe],
+  ['PSUBSCRIBE', CommandKind.Subscribe],
+  ['SSUBSCRIBE', CommandKind.Subscribe],
+  ['UNSUBSCRIBE', CommandKind.Unsubscribe],
+  ['PUNSUBSCRIBE', CommandKind.Unsubscribe],
+  ['SUNSUBSCRIBE', CommandKind.Unsubscribe],
+  ['MONITOR', CommandKind.Monitor],
+  ['EXEC', CommandKind.Exec],
+]);
+
+const blocking = new Map<string, TimeoutAt>([
+  ['BLPOP', TimeoutAt.LastSeconds],
+  ['BRPOP', TimeoutAt.LastSeconds],
+  ['BRPOPLPUSH', TimeoutAt.LastSeconds],
+  ['BLMOVE', TimeoutAt.LastSeconds],
+  ['BZPOPMIN', TimeoutAt.LastSeconds],
+  ['BZPOPMAX', TimeoutAt.LastSeconds],
+  ['BLMPOP', TimeoutAt.FirstSeconds],
+  ['BZMPOP', TimeoutAt.FirstSeconds],
+  ['WAIT', TimeoutAt.LastMilliseconds],
+  ['WAITAOF', TimeoutAt.LastMilliseconds],
+  ['XREAD', TimeoutAt.BlockOption],
+  ['XREADGROUP', TimeoutAt.BlockOption],
+]);
+
+// Names seen before, as the caller spelled them: most programs use a few dozen, so the
+// upper-casing below runs once per spelling. Bounded so that generated names cannot grow it.
+const seen = new Map<string, CommandKind>();
+const SEEN_LIMIT = 2048;
+
+/** The kind of a command by its name alone. */
+export function commandKind(name: string): CommandKind {
+  let kind = seen.get(name);
+  if (kind === undefined) {
+    const upper = name.toUpperCase();
+    kind = blocking.has(upper) ? CommandKind.Blocking : (special.get(upper) ?? CommandKind.Plain);
+    if (seen.size < SEEN_LIMIT) seen.set(name, kind);
+  }
+  return kind;
+}
+
+/**
+ * How long the server may hold a blocking command's reply, in milliseconds: -1 for no limit
+ * (a timeout of 0), 0 when the command does not block or its timeout cannot be read (the
+ * server then refuses it at once).
+ */
+export function blockingAllowanceMs(name: string, wire: readonly (string | Uint8Array)[]): number {
+  const at = blocking.get(name.toUpperCase());
+  if (at === undefined) return 0;
+  let text: string | undefined;
+  let unitMs = 1000;
+  switch (at) {
+    case TimeoutAt.LastSeconds:
+      text = asText(wire[wire.length - 1]);
+      break;
+    case TimeoutAt.FirstSeconds:
+      text = asText(wire[1]);
+      break;
+    case TimeoutAt.LastMilliseconds:
+      text = asText(wire[wire.length - 1]);
+      unitMs = 1;
+      break;
+    case TimeoutAt.BlockOption: {
+      // XREAD [COUNT n] [BLOCK ms] STREAMS ...: options come before STREAMS.
+      unitMs = 1;
+      for (let index = 1; index < wire.length - 1; index++) {
+        const word = asText(wire[index])?.toUpperCase();
+        if (word === 'STREAMS') return 0;
+        if (word === 'BLOCK') {
+          text = asText(wire[index + 1]);
+          break;
+        }
+      }
+      if (text === undefined) return 0;
+    }
+  }
+  const value = Number(text);
+  if (text === undefined || text === '' || !Number.isFinite(value) || value < 0) return 0;
+  return value === 0 ? -1 : Math.ceil(value * unitMs);
+}
+
+function asText(part: string | Uint8Array | undefined): string | undefined {
+  if (part === undefined) return undefined;
+  return typeof part === 'string' ? part : Buffer.from(part).toString('latin1');
+}

@@ -1,0 +1,126 @@
+import { RedisError, type Reply, ReplyError } from '@x/resp';
+import { armCallOptions, hasCallLimits } from './call-guard.js';
+import { Queue } from './queue.js';
+import type { ReplySink, Request } from './request.js';
+import type { CallOptions } from './types.js';
+
+interface Waiter {
+  resolve: (reply: Reply) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * OwnerReplies is the stream `receive()` reads: the replies of `send` and the replies nobody
+ * asked for (MONITOR output, RESP2 pub/sub), in the order they arrived, as Redigo's Receive
+ * reads them off the wire. It also knows the sends still awaiting a reply, so that `do` can
+ * collect them.
+ *
+ *   sent, awaiting:  [ s3 s4 ]  --reply-->  arrived: [ r1 r2 ]  --receive()-->
+ *                                  unasked ---^
+ */
+export class OwnerReplies implements ReplySink {
+  readonly #arrived = new Queue<Reply>();
+  readonly #awaiting = new Queue<Request>();
+  readonly #waiters = new Queue<Waiter>();
+  #failure: unknown = null;
+  /** Called after a reply is taken, so the connection can resume a paused socket. */
+  readonly #onTaken: () => void;
+
+  constructor(onTaken: () => void) {
+    this.#onTaken = onTaken;
+  }
+
+  /** Replies that arrived and are not read yet. */
+  get buffered(): number {
+    return this.#arrived.length;
+  }
+
+  /** True when a reply is owed to the owner: one arrived unread, or a send awaits its reply. */
+  get owed(): boolean {
+    return this.#arrived.length > 0 || this.#awaiting.length > 0;
+  }
+
+  /** Takes a `send`'s request: its reply will join the stream. */
+  adopt(request: Request): void {
+    request.sink = this;
+    this.#awaiting.push(request);
+  }
+
+  reply(_request: Request, reply: Reply): void {
+    this.#awaiting.shift();
+    this.push(reply);
+  }
+
+  confirmed(): void {
+    this.#awaiting.shift();
+  }
+
+  failed(): void {
+    this.#awaiting.shift();
+  }
+
+  /** Adds a reply: a send's, or one nobody asked for. */
+  push(reply: Reply): void {
+    const waiter = this.#waiters.shift();
+    if (waiter === undefined) this.#arrived.push(reply);
+    else if (reply instanceof ReplyError) waiter.reject(reply);
+    else waiter.resolve(reply);
+  }
+
+  /**
+   * Resolves to the next reply (an error reply rejects). Waits when none has arrived and one can
+   * come (`canArrive`); giving up on the time limit or signal takes nothing from the stream.
+   */
+  receive(options: CallOptions | undefined, canArrive: boolean): Promise<Reply> {
+    if (this.#arrived.length > 0) {
+      const reply = this.#arrived.shift() as Reply;
+      this.#onTaken();
+      return reply instanceof ReplyError ? Promise.reject(reply) : Promise.resolve(reply);
+    }
+    if (this.#failure !== null) return Promise.reject(this.#failure);
+    if (this.#awaiting.length === 0 && !canArrive) {
+      return Promise.reject(
+        new RedisError(
+          'receive() with nothing to receive: no send() awaits a reply and the connection is not subscribed',
+          'ERR_NOTHING_PENDING',
+        ),
+      );
+    }
+    return new Promise<Reply>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject };
+      if (hasCallLimits(options)) {
+        let gaveUp = false;
+        const disarm = armCallOptions(options, (error) => {
+          gaveUp = true;
+          this.#waiters.extract((waiting) => waiting === waiter);
+          reject(error);
+        });
+        // An already aborted signal or a bad option gives up at once: nothing to queue.
+        if (gaveUp) return;
+        waiter.resolve = (reply) => {
+          disarm();
+          resolve(reply);
+        };
+        waiter.reject = (error) => {
+          disarm();
+          reject(error);
+        };
+      }
+      this.#waiters.push(waiter);
+    });
+  }
+
+  /** Hands every arrived reply and every awaiting send to a `do` that collects them. */
+  claimAll(): { arrived: Reply[]; awaiting: Request[] } {
+    const claimed = { arrived: this.#arrived.drain(), awaiting: this.#awaiting.drain() };
+    this.#onTaken();
+    return claimed;
+  }
+
+  /** The connection failed: waiting and later receives reject; arrived replies stay readable. */
+  fail(error: unknown): void {
+    if (this.#failure !== null) return;
+    this.#failure = error;
+    for (const waiter of this.#waiters.drain()) waiter.reject(error);
+  }
+}
