@@ -14,6 +14,9 @@ export const CommandKind = {
   Exec: 4,
   /** BLPOP and kin: the server may hold the reply for the command's own timeout. */
   Blocking: 5,
+  /** MULTI and DISCARD: a transaction opens or ends. */
+  Multi: 6,
+  Discard: 7,
 } as const;
 export type CommandKind = (typeof CommandKind)[keyof typeof CommandKind];
 
@@ -34,6 +37,8 @@ const special = new Map<string, CommandKind>([
   ['SUNSUBSCRIBE', CommandKind.Unsubscribe],
   ['MONITOR', CommandKind.Monitor],
   ['EXEC', CommandKind.Exec],
+  ['MULTI', CommandKind.Multi],
+  ['DISCARD', CommandKind.Discard],
 ]);
 
 const blocking = new Map<string, TimeoutAt>([

@@ -107,6 +107,8 @@ export class Connection implements Conn {
   /** MONITOR or RESP2 SUBSCRIBE was written: replies with no command are data, not strays. */
   #expectUnasked = false;
   #monitoring = false;
+  /** Inside MULTI (as written): confirmation frames beyond one per queued command; -1 outside. */
+  #transactionSurplus = -1;
   #fatal: ConnectionError | null = null;
   #closing: ConnectionError | null = null;
   #closeTimer: LongTimer | undefined;
@@ -425,8 +427,8 @@ export class Connection implements Conn {
         request.wire = null;
         request.state = RequestState.Written;
         if (request.kind !== CommandKind.Plain) this.#noteWritten(request);
-        if (this.#written.length === 0) this.#startAwaiting();
         this.#written.push(request);
+        if (this.#written.length === 1) this.#startAwaiting();
       }
       if (!this.#writeChunks(this.#encoder.take())) {
         this.#unwritten = batch.slice(index).concat(this.#unwritten);
@@ -448,12 +450,61 @@ export class Connection implements Conn {
   }
 
   #noteWritten(request: Request): void {
-    if (request.kind === CommandKind.Monitor) {
-      this.#expectUnasked = true;
-      this.#monitoring = true;
-    } else if (request.kind === CommandKind.Subscribe && !this.#resp3) {
-      this.#expectUnasked = true;
+    switch (request.kind) {
+      case CommandKind.Monitor:
+        this.#expectUnasked = true;
+        this.#monitoring = true;
+        break;
+      case CommandKind.Multi:
+        this.#transactionSurplus = 0;
+        break;
+      case CommandKind.Discard:
+        this.#transactionSurplus = -1;
+        break;
+      case CommandKind.Exec:
+        if (this.#transactionSurplus > 0)
+          request.confirming = { kind: 'exec', remaining: this.#transactionSurplus, parts: null };
+        this.#transactionSurplus = -1;
+        break;
+      case CommandKind.Subscribe:
+      case CommandKind.Unsubscribe: {
+        if (request.kind === CommandKind.Subscribe && !this.#resp3) this.#expectUnasked = true;
+        const confirming = request.confirming;
+        if (this.#transactionSurplus >= 0 && confirming !== null) {
+          const frames =
+            confirming.remaining >= 0
+              ? confirming.remaining
+              : this.#subscriptions.expectedForAll(confirming.kind);
+          this.#transactionSurplus += frames - 1;
+        }
+      }
     }
+  }
+
+  /**
+   * EXEC of a transaction that queued a subscribe command naming several channels: the server
+   * counts that command as one element of EXEC's array but writes one confirmation per channel,
+   * so the frames after the array still belong to it.
+   */
+  #execPart(head: Request, confirming: Confirming, reply: Reply): void {
+    if (confirming.parts == null) {
+      if (!Array.isArray(reply)) {
+        // Aborted (null) or refused (EXECABORT): nothing ran, nothing follows.
+        this.#settleHead(head, reply);
+        return;
+      }
+      confirming.parts = reply;
+      return;
+    }
+    confirming.parts.push(reply);
+    if (--confirming.remaining === 0) this.#settleHead(head, confirming.parts);
+  }
+
+  #settleHead(head: Request, reply: Reply): void {
+    this.#written.shift();
+    head.complete(reply);
+    if (head.kind === CommandKind.Exec) this.#noteExec(reply);
+    this.#afterHeadSettled();
   }
 
   #waitForDrain(): void {
@@ -519,11 +570,13 @@ export class Connection implements Conn {
       this.#unasked(reply);
       return;
     }
+    const confirming = head.confirming;
+    if (confirming !== null && head.kind === CommandKind.Exec) {
+      this.#execPart(head, confirming, reply);
+      return;
+    }
     if (!this.#resp3 && this.#expectUnasked && this.#routeResp2PubSub(head, reply)) return;
-    this.#written.shift();
-    head.complete(reply);
-    if (head.kind === CommandKind.Exec) this.#noteExec(reply);
-    this.#afterHeadSettled();
+    this.#settleHead(head, reply);
   }
 
   /** RESP2 pub/sub frames are ordinary arrays: messages and confirmations go to receive(). */
@@ -540,11 +593,14 @@ export class Connection implements Conn {
   }
 
   #onPush(push: Push): void {
-    const kind = confirmationKind(push.values);
-    if (kind !== '') {
-      const head = this.#written.peek();
-      this.#confirmation(head, kind, push.values[2] ?? null);
+    const head = this.#written.peek();
+    // A confirmation frame written past the end of EXEC's array is part of EXEC's reply.
+    if (head?.confirming?.parts != null) {
+      this.#execPart(head, head.confirming, push);
+      return;
     }
+    const kind = confirmationKind(push.values);
+    if (kind !== '') this.#confirmation(head, kind, push.values[2] ?? null);
     for (const listener of this.#pushListeners) {
       try {
         listener(push);

@@ -2,6 +2,7 @@ import { RedisError, type Reply, ReplyError } from '@x/resp';
 import { armCallOptions, hasCallLimits } from './call-guard.js';
 import { Queue } from './queue.js';
 import type { ReplySink, Request } from './request.js';
+import { readTimeLimit } from './time-limit.js';
 import type { CallOptions } from './types.js';
 
 interface Waiter {
@@ -9,17 +10,24 @@ interface Waiter {
   reject: (error: unknown) => void;
 }
 
+/** A `send`'s reply in the stream, told apart from replies nobody asked for (stored bare). */
+class SendReply {
+  constructor(readonly reply: Reply) {}
+}
+
 /**
  * OwnerReplies is the stream `receive()` reads: the replies of `send` and the replies nobody
  * asked for (MONITOR output, RESP2 pub/sub), in the order they arrived, as Redigo's Receive
- * reads them off the wire. It also knows the sends still awaiting a reply, so that `do` can
- * collect them.
+ * reads them off the wire. It also knows which of them answer sends (arrived or still awaited),
+ * so that `do` can collect those and leave pub/sub messages and MONITOR lines to `receive`.
  *
  *   sent, awaiting:  [ s3 s4 ]  --reply-->  arrived: [ r1 r2 ]  --receive()-->
  *                                  unasked ---^
  */
 export class OwnerReplies implements ReplySink {
-  readonly #arrived = new Queue<Reply>();
+  readonly #arrived = new Queue<Reply | SendReply>();
+  /** Entries of #arrived that are SendReply. */
+  #arrivedSends = 0;
   readonly #awaiting = new Queue<Request>();
   readonly #waiters = new Queue<Waiter>();
   #failure: unknown = null;
@@ -35,9 +43,9 @@ export class OwnerReplies implements ReplySink {
     return this.#arrived.length;
   }
 
-  /** True when a reply is owed to the owner: one arrived unread, or a send awaits its reply. */
+  /** True when a send's reply is owed to the owner: arrived unread, or still awaited. */
   get owed(): boolean {
-    return this.#arrived.length > 0 || this.#awaiting.length > 0;
+    return this.#arrivedSends > 0 || this.#awaiting.length > 0;
   }
 
   /** Takes a `send`'s request: its reply will join the stream. */
@@ -48,7 +56,12 @@ export class OwnerReplies implements ReplySink {
 
   reply(_request: Request, reply: Reply): void {
     this.#awaiting.shift();
-    this.push(reply);
+    if (this.#waiters.length > 0) {
+      this.push(reply);
+      return;
+    }
+    this.#arrived.push(new SendReply(reply));
+    this.#arrivedSends++;
   }
 
   confirmed(): void {
@@ -72,8 +85,19 @@ export class OwnerReplies implements ReplySink {
    * come (`canArrive`); giving up on the time limit or signal takes nothing from the stream.
    */
   receive(options: CallOptions | undefined, canArrive: boolean): Promise<Reply> {
+    if (options?.timeoutMs !== undefined) {
+      try {
+        readTimeLimit(options.timeoutMs, 'timeoutMs', 0);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     if (this.#arrived.length > 0) {
-      const reply = this.#arrived.shift() as Reply;
+      let reply = this.#arrived.shift() as Reply | SendReply;
+      if (reply instanceof SendReply) {
+        reply = reply.reply;
+        this.#arrivedSends--;
+      }
       this.#onTaken();
       return reply instanceof ReplyError ? Promise.reject(reply) : Promise.resolve(reply);
     }
@@ -110,11 +134,16 @@ export class OwnerReplies implements ReplySink {
     });
   }
 
-  /** Hands every arrived reply and every awaiting send to a `do` that collects them. */
+  /** Hands every send's reply (arrived or awaited) to a `do` that collects them. */
   claimAll(): { arrived: Reply[]; awaiting: Request[] } {
-    const claimed = { arrived: this.#arrived.drain(), awaiting: this.#awaiting.drain() };
-    this.#onTaken();
-    return claimed;
+    const arrived =
+      this.#arrivedSends === 0
+        ? []
+        : this.#arrived
+            .extract((entry) => entry instanceof SendReply)
+            .map((entry) => (entry as SendReply).reply);
+    this.#arrivedSends = 0;
+    return { arrived, awaiting: this.#awaiting.drain() };
   }
 
   /** The connection failed: waiting and later receives reject; arrived replies stay readable. */

@@ -32,8 +32,8 @@ export class Request {
   /** Converted arguments until written; null afterwards. */
   wire: WireCommand | null;
   readonly kind: CommandKind;
-  /** For the subscribe family: the confirmation frames still expected; null for other commands. */
-  readonly confirming: Confirming | null;
+  /** Subscribe family (and an EXEC that ran one): the frames still expected; null for others. */
+  confirming: Confirming | null;
   /** Extra time the server may hold the reply (blocking commands); -1 for no limit. */
   readonly blockingMs: number;
   /** For a `send`: where its outcome goes. Replaced when a `do` collects it. */

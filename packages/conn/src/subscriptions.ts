@@ -14,10 +14,12 @@ const messageKinds = new Set(['message', 'pmessage', 'smessage']);
 
 /** What a subscribe-family request still expects: frames of one kind, and how many. */
 export interface Confirming {
-  /** The frame kind that confirms it, lower case: `subscribe`, `punsubscribe`, ... */
+  /** The frame kind that confirms it, lower case: `subscribe`, `punsubscribe`, ... or `exec`. */
   readonly kind: string;
   /** Frames still expected; -1 until the request reaches the server (UNSUBSCRIBE with no names). */
   remaining: number;
+  /** EXEC only: its array so far, while frames that belong to it still follow. */
+  parts?: Reply[] | null;
 }
 
 /**
