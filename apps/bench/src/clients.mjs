@@ -11,7 +11,9 @@ export async function connectClients(port) {
   const ioredisAuto = new Redis({ port, host: '127.0.0.1', enableAutoPipelining: true });
   const nodeRedis = await createClient({ url }).connect();
   await Promise.all([ioredis.ping(), ioredisAuto.ping()]);
+  const baseline = await baselineClient(url);
   return [
+    ...baseline,
     {
       name: '@x/conn',
       set: (key, value) => ours.do('SET', key, value),
@@ -51,6 +53,30 @@ export async function connectClients(port) {
         return multi.execAsPipeline();
       },
       close: () => nodeRedis.quit(),
+    },
+  ];
+}
+
+/**
+ * An earlier build of @x/conn, side by side with this one, when BENCH_CONN_BASELINE names its
+ * dist/index.js (with its own @x/resp resolvable from there): an A/B of a change in one run.
+ */
+async function baselineClient(url) {
+  const entry = process.env.BENCH_CONN_BASELINE;
+  if (!entry) return [];
+  const { dial: dialBaseline } = await import(entry);
+  const conn = await dialBaseline(url);
+  return [
+    {
+      name: '@x/conn (baseline)',
+      set: (key, value) => conn.do('SET', key, value),
+      get: (key) => conn.do('GET', key),
+      pipeline: async (commands) => {
+        const pipeline = conn.pipeline();
+        for (const command of commands) pipeline.send(...command);
+        return pipeline.receiveAll();
+      },
+      close: () => conn.close(),
     },
   ];
 }

@@ -1,4 +1,4 @@
-import { ConnectionError, dial, TimeoutError } from '@x/conn';
+import { ConnectionError, DEFAULT_READ_TIMEOUT_MS, dial, TimeoutError } from '@x/conn';
 import { Pool } from '@x/pool';
 import { ReplyError } from '@x/resp';
 import { startRedisServer } from '@x/test-redis';
@@ -69,6 +69,41 @@ describe('SIGSTOP then SIGCONT', () => {
     });
     await conn.close();
     await server.stop();
+  });
+});
+
+describe('a hung server with default options', () => {
+  it('settles every call within the documented read deadline, blocking ones after their own timeout', async () => {
+    const server = await startRedisServer();
+    const conn = await dial(server.url);
+    const blockingConn = await dial(server.url);
+    process.kill(server.pid, 'SIGSTOP');
+    const started = Date.now();
+    const waited = (call: Promise<unknown>) =>
+      call.then(
+        () => Number.NaN,
+        (error: unknown) => (ConnectionError.is(error) ? Date.now() - started : Number.NaN),
+      );
+    try {
+      const plain = Array.from({ length: 100 }, (_, index) => waited(conn.do('ECHO', index)));
+      const blocking = waited(blockingConn.do('BLPOP', 'never', 1));
+      const plainMs = await Promise.all(plain);
+      const blockingMs = await blocking;
+      expect(plainMs.every((ms) => ms >= DEFAULT_READ_TIMEOUT_MS - 50)).toBe(true);
+      expect(Math.max(...plainMs)).toBeLessThan(DEFAULT_READ_TIMEOUT_MS + 1_000);
+      expect(blockingMs).toBeGreaterThanOrEqual(DEFAULT_READ_TIMEOUT_MS + 1_000 - 50);
+      expect(blockingMs).toBeLessThan(DEFAULT_READ_TIMEOUT_MS + 2_000);
+      recordFigure('hung server, defaults', {
+        calls: plainMs.length,
+        settledWithConnectionError: plainMs.filter((ms) => !Number.isNaN(ms)).length,
+        fastestMs: Math.min(...plainMs),
+        slowestMs: Math.max(...plainMs),
+        blpop1sSettledMs: blockingMs,
+      });
+    } finally {
+      process.kill(server.pid, 'SIGCONT');
+      await server.stop();
+    }
   });
 });
 
