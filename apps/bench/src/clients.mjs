@@ -14,17 +14,7 @@ export async function connectClients(port) {
   const baseline = await baselineClient(url);
   return [
     ...baseline,
-    {
-      name: '@x/conn',
-      set: (key, value) => ours.do('SET', key, value),
-      get: (key) => ours.do('GET', key),
-      pipeline: async (commands) => {
-        const pipeline = ours.pipeline();
-        for (const command of commands) pipeline.send(...command);
-        return pipeline.receiveAll();
-      },
-      close: () => ours.close(),
-    },
+    connAdapter('@x/conn', ours),
     {
       name: 'ioredis',
       set: (key, value) => ioredis.set(key, value),
@@ -65,18 +55,20 @@ async function baselineClient(url) {
   const entry = process.env.BENCH_CONN_BASELINE;
   if (!entry) return [];
   const { dial: dialBaseline } = await import(entry);
-  const conn = await dialBaseline(url);
-  return [
-    {
-      name: '@x/conn (baseline)',
-      set: (key, value) => conn.do('SET', key, value),
-      get: (key) => conn.do('GET', key),
-      pipeline: async (commands) => {
-        const pipeline = conn.pipeline();
-        for (const command of commands) pipeline.send(...command);
-        return pipeline.receiveAll();
-      },
-      close: () => conn.close(),
+  return [connAdapter('@x/conn (baseline)', await dialBaseline(url))];
+}
+
+/** The adapter of an @x/conn connection (this build's or the baseline's). */
+function connAdapter(name, conn) {
+  return {
+    name,
+    set: (key, value) => conn.do('SET', key, value),
+    get: (key) => conn.do('GET', key),
+    pipeline: async (commands) => {
+      const pipeline = conn.pipeline();
+      for (const command of commands) pipeline.send(...command);
+      return pipeline.receiveAll();
     },
-  ];
+    close: () => conn.close(),
+  };
 }
