@@ -3,24 +3,50 @@ import { LongTimer, readTimeLimit } from './time-limit.js';
 import type { CallOptions } from './types.js';
 
 /**
+ * Checks a call's options: an object, `timeoutMs` a number of milliseconds (0 or Infinity: no
+ * limit), `signal` an AbortSignal. Returns the TypeError or RangeError to reject with, or null.
+ */
+export function checkCallOptions(options: unknown): Error | null {
+  if (options === undefined) return null;
+  if (typeof options !== 'object' || options === null)
+    return new TypeError(
+      `call options must be an object, got ${options === null ? 'null' : typeof options}`,
+    );
+  const { signal, timeoutMs } = options as CallOptions;
+  try {
+    readTimeLimit(timeoutMs, 'timeoutMs', 0);
+  } catch (error) {
+    return error as Error;
+  }
+  if (
+    signal !== undefined &&
+    (typeof signal !== 'object' ||
+      signal === null ||
+      typeof signal.addEventListener !== 'function' ||
+      typeof signal.aborted !== 'boolean')
+  )
+    return new TypeError('signal must be an AbortSignal');
+  return null;
+}
+
+/**
  * Arms a call's time limit and abort signal: `giveUp` runs once, with a TimeoutError or the
  * signal's reason, unless the returned disarm function runs first. An already aborted signal
- * gives up at once; a bad `timeoutMs` gives up at once with its TypeError or RangeError, so the
- * caller's promise carries it. `timeoutMs` 0 or Infinity means no limit.
+ * gives up at once; bad options (see checkCallOptions) give up at once with their error, so the
+ * caller's promise carries it.
  */
 export function armCallOptions(
   options: CallOptions,
   giveUp: (error: unknown) => void,
   what = 'reply',
 ): () => void {
-  const { signal } = options;
-  let timeoutMs: number;
-  try {
-    timeoutMs = readTimeLimit(options.timeoutMs, 'timeoutMs', 0);
-  } catch (error) {
-    giveUp(error);
+  const invalid = checkCallOptions(options);
+  if (invalid !== null) {
+    giveUp(invalid);
     return () => {};
   }
+  const { signal } = options;
+  const timeoutMs = readTimeLimit(options.timeoutMs, 'timeoutMs', 0);
   if (signal?.aborted) {
     giveUp(signal.reason);
     return () => {};

@@ -17,6 +17,14 @@ export const CommandKind = {
   /** MULTI and DISCARD: a transaction opens or ends. */
   Multi: 6,
   Discard: 7,
+  /** RESET: back to RESP2, no subscriptions, no MONITOR. */
+  Reset: 8,
+  /** HELLO: may switch the protocol. */
+  Hello: 9,
+  /** CLIENT: CLIENT REPLY OFF|SKIP would leave commands without replies. */
+  Client: 10,
+  /** AUTH, ACL, CONFIG, MIGRATE: arguments (and error replies echoing them) may hold a password. */
+  Secret: 11,
 } as const;
 export type CommandKind = (typeof CommandKind)[keyof typeof CommandKind];
 
@@ -39,6 +47,13 @@ const special = new Map<string, CommandKind>([
   ['EXEC', CommandKind.Exec],
   ['MULTI', CommandKind.Multi],
   ['DISCARD', CommandKind.Discard],
+  ['RESET', CommandKind.Reset],
+  ['HELLO', CommandKind.Hello],
+  ['CLIENT', CommandKind.Client],
+  ['AUTH', CommandKind.Secret],
+  ['ACL', CommandKind.Secret],
+  ['CONFIG', CommandKind.Secret],
+  ['MIGRATE', CommandKind.Secret],
 ]);
 
 const blocking = new Map<string, TimeoutAt>([
@@ -94,9 +109,11 @@ export function blockingAllowanceMs(name: string, wire: readonly (string | Uint8
       unitMs = 1;
       break;
     case TimeoutAt.BlockOption: {
-      // XREAD [COUNT n] [BLOCK ms] STREAMS ...: options come before STREAMS.
+      // XREAD [COUNT n] [BLOCK ms] STREAMS ...: options come before STREAMS; XREADGROUP first
+      // names GROUP, the group and the consumer, which may be called anything.
       unitMs = 1;
-      for (let index = 1; index < wire.length - 1; index++) {
+      const first = name.toUpperCase() === 'XREADGROUP' ? 4 : 1;
+      for (let index = first; index < wire.length - 1; index++) {
         const word = asText(wire[index])?.toUpperCase();
         if (word === 'STREAMS') return 0;
         if (word === 'BLOCK') {
@@ -115,4 +132,17 @@ export function blockingAllowanceMs(name: string, wire: readonly (string | Uint8
 function asText(part: string | Uint8Array | undefined): string | undefined {
   if (part === undefined) return undefined;
   return typeof part === 'string' ? part : Buffer.from(part).toString('latin1');
+}
+
+/** Refuses CLIENT REPLY OFF and SKIP: replies are matched to commands, so each needs its own. */
+export function checkClientCommand(wire: readonly (string | Uint8Array)[]): void {
+  const sub = wire[1];
+  const mode = wire[2];
+  if (sub === undefined || mode === undefined) return;
+  const text = (part: string | Uint8Array) =>
+    (typeof part === 'string' ? part : Buffer.from(part).toString('latin1')).toUpperCase();
+  if (text(sub) === 'REPLY' && (text(mode) === 'OFF' || text(mode) === 'SKIP'))
+    throw new TypeError(
+      'CLIENT REPLY OFF and SKIP are not supported: every command must get its reply, in order',
+    );
 }

@@ -5,15 +5,21 @@ import {
   CommandEncoder,
   commandToWire,
   Decoder,
-  type DecoderOptions,
   ProtocolError,
   Push,
   type Reply,
+  ReplyError,
 } from '@x/resp';
-import { armCallOptions, hasCallLimits } from './call-guard.js';
+import { armCallOptions, checkCallOptions, hasCallLimits } from './call-guard.js';
 import { Collector, doOutcome } from './collector.js';
-import { blockingAllowanceMs, CommandKind, commandKind } from './command-kind.js';
-import { tracing } from './diagnostics.js';
+import {
+  blockingAllowanceMs,
+  CommandKind,
+  checkClientCommand,
+  commandKind,
+} from './command-kind.js';
+import { type ConnOptions, readConnOptions } from './conn-options.js';
+import { redactError, tracing } from './diagnostics.js';
 import { ConnectionError, TimeoutError } from './errors.js';
 import { OwnerReplies } from './owner-replies.js';
 import { ConnPipeline } from './pipeline.js';
@@ -25,40 +31,9 @@ import {
   isMessage,
   SubscriptionTracker,
 } from './subscriptions.js';
-import { LongTimer, readCount, readTimeLimit } from './time-limit.js';
+import { LongTimer, readTimeLimit } from './time-limit.js';
 import type { CallOptions, Conn, Pipeline } from './types.js';
 
-/** ConnOptions configures a Connection around a socket that is already connected. */
-export interface ConnOptions {
-  /** The protocol the connection speaks; with 3, push frames go to push listeners. Default 2. */
-  protocol?: 2 | 3;
-  /**
-   * Fail the connection when a reply is awaited and the server sends nothing for this long; a
-   * blocking command (BLPOP, XREAD BLOCK, WAIT, ...) at the head of the queue adds its own
-   * timeout, and one with timeout 0 waits for ever. 0 or Infinity turns it off. Default 5,000.
-   */
-  readTimeoutMs?: number;
-  /** Fail the connection when a write cannot drain for this long. Default: none. */
-  writeTimeoutMs?: number;
-  /** Unread replies (from send, MONITOR, RESP2 pub/sub) above which reading pauses. Default 10,000. */
-  maxBufferedReplies?: number;
-  /**
-   * Send a PING after this long without traffic, and fail the connection when it gets no answer
-   * within the same time: finds a dead peer on an idle connection. The timer never keeps the
-   * process alive. Default: off.
-   */
-  keepAlivePingMs?: number;
-  /** Longest argument sent; longer ones reject with RangeError. Default 512 MiB, the server's proto-max-bulk-len. */
-  maxArgBytes?: number;
-  /** How long `close()` waits for replies to commands already issued. Default 10,000. */
-  closeTimeoutMs?: number;
-  /** Decoder settings: `bulkStringsAs` and the limits. */
-  decoder?: Omit<DecoderOptions, 'onReply' | 'onPush' | 'onAttribute'>;
-}
-
-/** The default of `readTimeoutMs`: between go-redis's 3 s and StackExchange.Redis's 5 s. */
-export const DEFAULT_READ_TIMEOUT_MS = 5_000;
-const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 const WRITE_BATCH_BYTES = 1024 * 1024;
 
 let nextConnectionId = 1;
@@ -93,7 +68,8 @@ export class Connection implements Conn {
   readonly #socket: Socket;
   readonly #decoder: Decoder;
   readonly #encoder = new CommandEncoder();
-  readonly #resp3: boolean;
+  /** The protocol the server speaks now: set by the options, then followed through HELLO and RESET. */
+  #resp3: boolean;
   readonly #readTimeoutMs: number;
   readonly #writeTimeoutMs: number;
   readonly #closeTimeoutMs: number;
@@ -101,17 +77,22 @@ export class Connection implements Conn {
   readonly #maxArgBytes: number | undefined;
   #unwritten: Request[] = [];
   readonly #written = new Queue<Request>();
-  readonly #owner = new OwnerReplies(() => this.#resumeIfBelowLimit());
-  readonly #subscriptions = new SubscriptionTracker();
+  readonly #owner = new OwnerReplies(
+    () => this.#resumeIfBelowLimit(),
+    () => this.#expectsUnasked() && this.#fatal === null,
+  );
+  #subscriptions = new SubscriptionTracker();
   readonly #pushListeners = new Set<(push: Push) => void>();
-  /** MONITOR or RESP2 SUBSCRIBE was written: replies with no command are data, not strays. */
-  #expectUnasked = false;
+  /** MONITOR was written (and no RESET since): monitor lines are data, not strays. */
   #monitoring = false;
+  /** RESP2 SUBSCRIBE commands written and not yet settled: their confirmations may come unasked. */
+  #subscribesInFlight = 0;
   /** Inside MULTI (as written): confirmation frames beyond one per queued command; -1 outside. */
   #transactionSurplus = -1;
   #fatal: ConnectionError | null = null;
   #closing: ConnectionError | null = null;
-  #closeTimer: LongTimer | undefined;
+  /** Stops close()'s time limit or signal listener. */
+  #disarmClose: () => void = () => {};
   #flushScheduled = false;
   #draining = false;
   #writeTimer: NodeJS.Timeout | undefined;
@@ -121,38 +102,32 @@ export class Connection implements Conn {
   #pausedByConsumer = false;
   #readingPaused = false;
   #keepAliveTimer: NodeJS.Timeout | undefined;
-  /** When the server last sent something, or a command was written to an empty queue. */
+  /** When the server last sent (part of) a reply, or a command was written to an empty queue. */
   #progressAt = Date.now();
   #deadlineTimer: LongTimer | undefined;
   #bytesRead = 0;
+  #repliesRead = 0;
   readonly #closed: Promise<void>;
 
   constructor(socket: Socket, options: ConnOptions = {}) {
-    this.#readTimeoutMs = readTimeLimit(
-      options.readTimeoutMs,
-      'readTimeoutMs',
-      DEFAULT_READ_TIMEOUT_MS,
-    );
-    this.#writeTimeoutMs = readTimeLimit(options.writeTimeoutMs, 'writeTimeoutMs', 0);
-    this.#closeTimeoutMs = readTimeLimit(
-      options.closeTimeoutMs,
-      'closeTimeoutMs',
-      DEFAULT_CLOSE_TIMEOUT_MS,
-    );
-    const keepAlivePingMs = readTimeLimit(options.keepAlivePingMs, 'keepAlivePingMs', 0);
-    this.#maxBufferedReplies = readCount(options.maxBufferedReplies, 'maxBufferedReplies', 10_000);
-    if (options.maxArgBytes !== undefined) readCount(options.maxArgBytes, 'maxArgBytes', 0);
-    if (options.protocol !== undefined && options.protocol !== 2 && options.protocol !== 3)
-      throw new RangeError(`protocol must be 2 or 3, got ${String(options.protocol)}`);
-    this.#maxArgBytes = options.maxArgBytes;
+    const settings = readConnOptions(options);
+    this.#readTimeoutMs = settings.readTimeoutMs;
+    this.#writeTimeoutMs = settings.writeTimeoutMs;
+    this.#closeTimeoutMs = settings.closeTimeoutMs;
+    this.#maxBufferedReplies = settings.maxBufferedReplies;
+    this.#maxArgBytes = settings.maxArgBytes;
+    const keepAlivePingMs = settings.keepAlivePingMs;
     this.#socket = socket;
-    this.#resp3 = options.protocol === 3;
+    this.#resp3 = settings.resp3;
     this.#decoder = new Decoder({
       ...options.decoder,
       onReply: (reply) => this.#onReply(reply),
       onPush: (push) => this.#onPush(push),
     });
-    this.#closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    this.#closed = new Promise((resolve) => {
+      if (socket.destroyed) resolve();
+      else socket.once('close', () => resolve());
+    });
     if (keepAlivePingMs > 0) {
       this.#keepAliveTimer = setInterval(
         () => this.#keepAlive(keepAlivePingMs),
@@ -160,16 +135,20 @@ export class Connection implements Conn {
       ).unref();
     }
     socket.on('data', (chunk: Buffer) => {
-      this.#progressAt = Date.now();
+      const repliesBefore = this.#repliesRead;
       try {
         this.#decoder.write(chunk);
       } catch (error) {
         this.#fail(error, `invalid reply from server: ${(error as Error).message}`);
       }
+      // Progress is a reply, or part of one: a stream of push frames alone is not an answer.
+      if (this.#repliesRead !== repliesBefore || !this.#decoder.idle) this.#progressAt = Date.now();
       this.#bytesRead += chunk.length;
     });
     socket.on('error', (error) => this.#fail(error, `connection failed: ${error.message}`));
     socket.on('close', () => this.#fail(undefined, 'server closed the connection'));
+    // A socket that closed before it was handed over will send no 'close' event.
+    if (socket.destroyed) this.#fail(undefined, 'the socket was already closed');
   }
 
   /** Runs a command and resolves to its reply after every earlier `send` reply is read. */
@@ -229,7 +208,7 @@ export class Connection implements Conn {
   /** `receive` with a signal and/or a time limit; giving up takes nothing from the stream. */
   receiveWith(options: CallOptions | undefined): Promise<Reply> {
     this.#write();
-    return this.#owner.receive(options, this.#expectUnasked && this.#fatal === null);
+    return this.#owner.receive(options);
   }
 
   /** A pipeline: a private queue of commands and replies on this shared connection. */
@@ -288,6 +267,8 @@ export class Connection implements Conn {
    * or when `options.signal` aborts, what is still pending rejects with ConnectionError.
    */
   close(options?: CallOptions): Promise<void> {
+    const invalid = checkCallOptions(options);
+    if (invalid !== null) return Promise.reject(invalid);
     if (this.#fatal !== null || this.#closing !== null) return this.#closed;
     this.#closing = new ConnectionError('connection closed', { code: 'ERR_CLOSED' });
     this.#write();
@@ -298,11 +279,12 @@ export class Connection implements Conn {
     const giveUp = (cause: unknown) =>
       this.#fail(cause, 'connection closed before every reply arrived', 'ERR_CLOSED');
     if (hasCallLimits(options)) {
-      armCallOptions(options, giveUp, 'reply before close');
+      this.#disarmClose = armCallOptions(options, giveUp, 'reply before close');
     } else if (this.#closeTimeoutMs > 0) {
-      this.#closeTimer = new LongTimer(this.#closeTimeoutMs, () =>
+      const timer = new LongTimer(this.#closeTimeoutMs, () =>
         giveUp(new TimeoutError(`no reply within ${this.#closeTimeoutMs} ms of close()`)),
       );
+      this.#disarmClose = () => timer.clear();
     }
     return this.#closed;
   }
@@ -333,6 +315,8 @@ export class Connection implements Conn {
     args: readonly Arg[],
     alone: boolean,
   ): Promise<Reply> {
+    const invalid = checkCallOptions(options);
+    if (invalid !== null) return Promise.reject(invalid);
     if (command === '' && !alone) return this.#collectOwned(options);
     const refused = this.#refusal();
     if (refused !== null) return Promise.reject(refused);
@@ -362,7 +346,7 @@ export class Connection implements Conn {
     const collector = new Collector(arrived, awaiting);
     this.#unwritten.push(request);
     this.#guard(collector, options);
-    this.#write();
+    this.#scheduleFlush();
     return collector.promise.then(doOutcome);
   }
 
@@ -370,9 +354,10 @@ export class Connection implements Conn {
   #collectOwned(options: CallOptions | undefined): Promise<Reply> {
     if (!this.#owner.owed) return Promise.resolve(null);
     const { arrived, awaiting } = this.#owner.claimAll();
+    if (arrived.length === 0 && awaiting.length === 0) return Promise.resolve(null);
     const collector = new Collector(arrived, awaiting);
     this.#guard(collector, options);
-    this.#write();
+    this.#scheduleFlush();
     return collector.promise;
   }
 
@@ -391,6 +376,8 @@ export class Connection implements Conn {
     let blockingMs = 0;
     if (kind === CommandKind.Blocking) {
       blockingMs = blockingAllowanceMs(command, wire);
+    } else if (kind === CommandKind.Client) {
+      checkClientCommand(wire);
     } else if (kind === CommandKind.Subscribe || kind === CommandKind.Unsubscribe) {
       // SUBSCRIBE without names is an ordinary error reply; UNSUBSCRIBE without names is
       // confirmed once per subscription held when the server runs it.
@@ -423,8 +410,11 @@ export class Connection implements Conn {
       while (index < batch.length && this.#encoder.byteLength < WRITE_BATCH_BYTES) {
         const request = batch[index++]!;
         if (request.state !== RequestState.Unwritten) continue;
+        if (request.kind !== CommandKind.Plain && this.#refusedInTransaction(request)) continue;
         this.#encoder.addWire(request.wire!);
-        request.wire = null;
+        // A secret command keeps its arguments until settled, to redact the server's echo of them.
+        if (request.kind !== CommandKind.Secret && request.kind !== CommandKind.Hello)
+          request.wire = null;
         request.state = RequestState.Written;
         if (request.kind !== CommandKind.Plain) this.#noteWritten(request);
         this.#written.push(request);
@@ -452,7 +442,6 @@ export class Connection implements Conn {
   #noteWritten(request: Request): void {
     switch (request.kind) {
       case CommandKind.Monitor:
-        this.#expectUnasked = true;
         this.#monitoring = true;
         break;
       case CommandKind.Multi:
@@ -468,7 +457,7 @@ export class Connection implements Conn {
         break;
       case CommandKind.Subscribe:
       case CommandKind.Unsubscribe: {
-        if (request.kind === CommandKind.Subscribe && !this.#resp3) this.#expectUnasked = true;
+        if (request.kind === CommandKind.Subscribe) this.#subscribesInFlight++;
         const confirming = request.confirming;
         if (this.#transactionSurplus >= 0 && confirming !== null) {
           const frames =
@@ -477,6 +466,51 @@ export class Connection implements Conn {
               : this.#subscriptions.expectedForAll(confirming.kind);
           this.#transactionSurplus += frames - 1;
         }
+      }
+    }
+  }
+
+  /**
+   * An UNSUBSCRIBE without names queued in MULTI is confirmed once per channel held when EXEC
+   * runs, which cannot be known when it is written: EXEC's reply could not be framed. Refused.
+   */
+  #refusedInTransaction(request: Request): boolean {
+    if (this.#transactionSurplus < 0 || request.confirming?.remaining !== -1) return false;
+    request.fail(
+      new TypeError(
+        `${request.confirming.kind.toUpperCase()} inside MULTI must name its channels: without names its confirmations cannot be matched`,
+      ),
+    );
+    return true;
+  }
+
+  /** Replies nobody asked for are expected: MONITOR lines, or RESP2 pub/sub while subscribed. */
+  #expectsUnasked(): boolean {
+    return (
+      this.#monitoring ||
+      (!this.#resp3 && (this.#subscribesInFlight > 0 || this.#subscriptions.total > 0))
+    );
+  }
+
+  /** What a settled command changes: RESET and HELLO switch the protocol, EXEC may subscribe. */
+  #noteSettled(head: Request, reply: Reply): void {
+    switch (head.kind) {
+      case CommandKind.Exec:
+        this.#subscriptions.applyNested(reply, (item) =>
+          item instanceof Push ? item.values : !this.#resp3 && Array.isArray(item) ? item : null,
+        );
+        break;
+      case CommandKind.Reset:
+        if (reply === 'RESET') {
+          this.#subscriptions = new SubscriptionTracker();
+          this.#monitoring = false;
+          this.#transactionSurplus = -1;
+          this.#resp3 = false;
+        }
+        break;
+      case CommandKind.Hello: {
+        const protocol = helloProtocol(reply);
+        if (protocol !== 0) this.#resp3 = protocol === 3;
       }
     }
   }
@@ -500,11 +534,46 @@ export class Connection implements Conn {
     if (--confirming.remaining === 0) this.#settleHead(head, confirming.parts);
   }
 
+  /**
+   * Redis 7.0 writes a push made while EXEC runs (a message published to a channel this
+   * connection holds, an invalidation) inside EXEC's array, where it takes the place of a
+   * command's reply, which then follows the array. The push goes to the listeners; the replies
+   * after the array complete EXEC's.
+   */
+  #execWithPushes(head: Request, reply: Reply[]): boolean {
+    if (head.confirming?.parts != null) return false;
+    let strays = 0;
+    for (const item of reply)
+      if (item instanceof Push && confirmationKind(item.values) === '') strays++;
+    if (strays === 0) return false;
+    const kept = reply.filter(
+      (item) => !(item instanceof Push) || confirmationKind(item.values) !== '',
+    );
+    for (const item of reply) if (!kept.includes(item)) this.#notifyPush(item as Push);
+    const remaining = (head.confirming?.remaining ?? 0) + strays;
+    head.confirming = { kind: 'exec', remaining, parts: kept };
+    return true;
+  }
+
   #settleHead(head: Request, reply: Reply): void {
-    this.#written.shift();
+    if (head.wire !== null && reply instanceof ReplyError)
+      reply = redactError(String(head.wire[0]), head.wire.slice(1), reply) as ReplyError;
+    this.#shiftHead(head);
     head.complete(reply);
-    if (head.kind === CommandKind.Exec) this.#noteExec(reply);
+    if (head.kind !== CommandKind.Plain) this.#noteSettled(head, reply);
     this.#afterHeadSettled();
+  }
+
+  /** Takes the head off the written queue. */
+  #shiftHead(head: Request): void {
+    this.#written.shift();
+    if (head.kind === CommandKind.Plain) return;
+    if (head.kind === CommandKind.Subscribe) this.#subscribesInFlight--;
+    // A blocking head armed the deadline with its own timeout; the next head needs a fresh one.
+    if (head.blockingMs !== 0) {
+      this.#deadlineTimer?.clear();
+      this.#deadlineTimer = undefined;
+    }
   }
 
   #waitForDrain(): void {
@@ -522,6 +591,7 @@ export class Connection implements Conn {
     this.#socket.once('drain', () => {
       clearTimeout(this.#writeTimer);
       this.#draining = false;
+      this.#progressAt = Date.now();
       this.#wakeFlushers();
       this.#write();
     });
@@ -549,6 +619,12 @@ export class Connection implements Conn {
     this.#deadlineTimer = undefined;
     const head = this.#written.peek();
     if (head === undefined || this.#fatal !== null) return;
+    // While the socket cannot take more, the server may still be reading the request: the
+    // deadline counts from the end of the write (writeTimeoutMs guards the write itself).
+    if (this.#draining) {
+      this.#armDeadline();
+      return;
+    }
     // A blocking command with timeout 0 may wait for ever; the next head re-arms the timer.
     if (head.blockingMs < 0) return;
     const allowedMs = this.#readTimeoutMs + head.blockingMs;
@@ -565,17 +641,35 @@ export class Connection implements Conn {
   }
 
   #onReply(reply: Reply): void {
+    this.#repliesRead++;
     const head = this.#written.peek();
     if (head === undefined) {
       this.#unasked(reply);
       return;
     }
     const confirming = head.confirming;
-    if (confirming !== null && head.kind === CommandKind.Exec) {
+    if (head.kind === CommandKind.Exec && this.#resp3 && Array.isArray(reply)) {
+      if (this.#execWithPushes(head, reply)) return;
+    }
+    // After EXEC's array, a RESP2 message is still a message; other frames belong to EXEC.
+    if (
+      confirming !== null &&
+      head.kind === CommandKind.Exec &&
+      !(confirming.parts != null && !this.#resp3 && isMessage(reply))
+    ) {
       this.#execPart(head, confirming, reply);
       return;
     }
-    if (!this.#resp3 && this.#expectUnasked && this.#routeResp2PubSub(head, reply)) return;
+    if (this.#monitoring && typeof reply === 'string' && isMonitorLine(reply)) {
+      this.#unasked(reply);
+      return;
+    }
+    if (
+      !this.#resp3 &&
+      (confirming !== null || this.#expectsUnasked()) &&
+      this.#routeResp2PubSub(head, reply)
+    )
+      return;
     this.#settleHead(head, reply);
   }
 
@@ -587,20 +681,25 @@ export class Connection implements Conn {
     }
     const kind = Array.isArray(reply) ? confirmationKind(reply) : '';
     if (kind === '') return false;
+    // Into the stream first: the confirmation may end the subscribed state.
+    this.#toOwner(reply);
     this.#confirmation(head, kind, (reply as Reply[])[2] ?? null);
-    this.#unasked(reply);
     return true;
   }
 
   #onPush(push: Push): void {
     const head = this.#written.peek();
     // A confirmation frame written past the end of EXEC's array is part of EXEC's reply.
-    if (head?.confirming?.parts != null) {
+    const kind = confirmationKind(push.values);
+    if (head?.confirming?.parts != null && kind !== '') {
       this.#execPart(head, head.confirming, push);
       return;
     }
-    const kind = confirmationKind(push.values);
     if (kind !== '') this.#confirmation(head, kind, push.values[2] ?? null);
+    this.#notifyPush(push);
+  }
+
+  #notifyPush(push: Push): void {
     for (const listener of this.#pushListeners) {
       try {
         listener(push);
@@ -619,7 +718,7 @@ export class Connection implements Conn {
     if (head !== undefined && confirming != null && confirming.kind === kind) {
       if (confirming.remaining < 0) confirming.remaining = this.#subscriptions.expectedForAll(kind);
       if (--confirming.remaining === 0) {
-        this.#written.shift();
+        this.#shiftHead(head);
         head.confirm();
         this.#subscriptions.apply(kind, count);
         this.#afterHeadSettled();
@@ -627,13 +726,6 @@ export class Connection implements Conn {
       }
     }
     this.#subscriptions.apply(kind, count);
-  }
-
-  #noteExec(reply: Reply): void {
-    const found = this.#subscriptions.applyNested(reply, (item) =>
-      item instanceof Push ? item.values : !this.#resp3 && Array.isArray(item) ? item : null,
-    );
-    if (found && !this.#resp3) this.#expectUnasked = true;
   }
 
   #afterHeadSettled(): void {
@@ -647,12 +739,17 @@ export class Connection implements Conn {
 
   /** A reply with no command waiting: data on a MONITOR or RESP2 pub/sub connection, else a fault. */
   #unasked(reply: Reply): void {
-    if (!this.#expectUnasked) {
+    if (!this.#expectsUnasked()) {
       throw new ProtocolError(
         'the server sent a reply no command was waiting for',
         this.#bytesRead,
       );
     }
+    this.#toOwner(reply);
+  }
+
+  /** Adds a reply to the owner's stream, pausing reading when too many are unread. */
+  #toOwner(reply: Reply): void {
     this.#owner.push(reply);
     if (this.#owner.buffered > this.#maxBufferedReplies && !this.#pausedForBuffer) {
       this.#pausedForBuffer = true;
@@ -682,9 +779,12 @@ export class Connection implements Conn {
   /** Pings an idle connection; no answer within `intervalMs` means the peer is gone. */
   #keepAlive(intervalMs: number): void {
     if (this.#fatal !== null || this.#closing !== null || this.#monitoring) return;
+    // Inside MULTI a PING would be queued into the caller's transaction.
+    if (this.#transactionSurplus >= 0) return;
     const idle = this.#written.length === 0 && this.#unwritten.length === 0;
     if (!idle || Date.now() - this.#progressAt < intervalMs) return;
-    this.doWith({ timeoutMs: intervalMs }, 'PING').catch((error: unknown) => {
+    // Apart from the owner's sends, so it never collects their replies.
+    this.#call({ timeoutMs: intervalMs }, 'PING', [], true).catch((error: unknown) => {
       if (TimeoutError.is(error))
         this.#fail(error, `keep-alive PING got no answer within ${intervalMs} ms`);
     });
@@ -710,7 +810,7 @@ export class Connection implements Conn {
     clearInterval(this.#keepAliveTimer);
     clearTimeout(this.#writeTimer);
     this.#deadlineTimer?.clear();
-    this.#closeTimer?.clear();
+    this.#disarmClose();
     this.#socket.destroy();
     for (const request of this.#written.drain()) request.fail(sent);
     const unwritten = this.#unwritten;
@@ -720,4 +820,21 @@ export class Connection implements Conn {
     this.#owner.fail(notSent);
     this.#wakeFlushers();
   }
+}
+
+/** The protocol a HELLO reply reports (its `proto` field), or 0 when it is not one. */
+function helloProtocol(reply: Reply): number {
+  const entries: [Reply, Reply][] = [];
+  if (reply instanceof Map) entries.push(...reply.entries());
+  else if (Array.isArray(reply))
+    for (let index = 0; index + 1 < reply.length; index += 2)
+      entries.push([reply[index]!, reply[index + 1]!]);
+  for (const [key, value] of entries)
+    if (String(key) === 'proto' && (value === 2 || value === 3)) return value;
+  return 0;
+}
+
+/** A MONITOR line: `1700000000.123456 [0 127.0.0.1:50000] "GET" "key"`. */
+function isMonitorLine(text: string): boolean {
+  return /^\d+\.\d+ \[\d+ /.test(text);
 }

@@ -24,11 +24,24 @@ export interface CommandEndMessage {
 
 const secretCommands = new Set(['AUTH', 'HELLO', 'MIGRATE', 'ACL', 'CONFIG']);
 // Words of the secret commands that are never secrets themselves.
-const keywords = new Set(['AUTH', 'SETNAME', 'AUTH2', 'KEYS', 'COPY', 'REPLACE', '2', '3']);
+const keywords = new Set([
+  ...['AUTH', 'SETNAME', 'AUTH2', 'KEYS', 'COPY', 'REPLACE', '2', '3'],
+  ...['SETUSER', 'GETUSER', 'DELUSER', 'DRYRUN', 'LIST', 'USERS', 'WHOAMI', 'CAT', 'LOG'],
+  ...['GET', 'SET', 'RESETSTAT', 'REWRITE', 'ON', 'OFF'],
+]);
 
 /** Reports whether a command's arguments may hold a password. */
 export function isSecretCommand(command: string): boolean {
   return secretCommands.has(command.toUpperCase());
+}
+
+/** What traces and logs show instead of a reply that may hold a secret (CONFIG GET requirepass). */
+export const redactedReply = '?';
+
+/** Reports whether a command's reply may hold a password: CONFIG and ACL. */
+export function hidesReply(command: string): boolean {
+  const name = command.toUpperCase();
+  return name === 'CONFIG' || name === 'ACL';
 }
 
 /** Replaces arguments that may hold a password with '?', so traces and logs never show one. */

@@ -1,7 +1,8 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
 import { type Reply, ReplyError } from '@x/resp';
-import { Connection, type ConnOptions } from './connection.js';
+import { type ConnOptions, readConnOptions } from './conn-options.js';
+import { Connection } from './connection.js';
 import { redactText } from './diagnostics.js';
 import { ConnectionError, TimeoutError } from './errors.js';
 import { readTimeLimit } from './time-limit.js';
@@ -47,7 +48,14 @@ export async function dial(address?: string, options: DialOptions = {}): Promise
     throw new TypeError('a rediss:// URL needs TLS: remove `tls: false` or use redis://');
   const timeoutMs = readTimeLimit(settings.connectTimeoutMs, 'connectTimeoutMs', 10_000);
   readTimeLimit(settings.keepAliveMs, 'keepAliveMs', 0);
+  readConnOptions(settings);
   checkWhere(settings);
+  if (settings.username !== undefined && settings.password === undefined)
+    throw new TypeError(
+      'username needs a password: without one the connection would be user "default"',
+    );
+  if (settings.tls && settings.path !== undefined)
+    throw new TypeError('TLS over a Unix socket path is not supported: give host and port');
   const deadline = AbortSignal.timeout(
     timeoutMs === 0 ? 2 ** 31 - 1 : Math.min(timeoutMs, 2 ** 31 - 1),
   );

@@ -1,4 +1,5 @@
-export { Connection, type ConnOptions, DEFAULT_READ_TIMEOUT_MS } from './connection.js';
+export { type ConnOptions, DEFAULT_READ_TIMEOUT_MS } from './conn-options.js';
+export { Connection } from './connection.js';
 export {
   type CommandEndMessage,
   type CommandStartMessage,

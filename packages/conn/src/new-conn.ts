@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
-import { Connection, type ConnOptions } from './connection.js';
+import type { ConnOptions } from './conn-options.js';
+import { Connection } from './connection.js';
 
 /**
  * Wraps a socket the caller already connected (Redigo's NewConn). No handshake is sent: with

@@ -15,6 +15,11 @@ class SendReply {
   constructor(readonly reply: Reply) {}
 }
 
+/** A `send` that failed after it was written: its receive() rejects with `sent: true`. */
+class SendFailure {
+  constructor(readonly error: unknown) {}
+}
+
 /**
  * OwnerReplies is the stream `receive()` reads: the replies of `send` and the replies nobody
  * asked for (MONITOR output, RESP2 pub/sub), in the order they arrived, as Redigo's Receive
@@ -25,7 +30,7 @@ class SendReply {
  *                                  unasked ---^
  */
 export class OwnerReplies implements ReplySink {
-  readonly #arrived = new Queue<Reply | SendReply>();
+  readonly #arrived = new Queue<Reply | SendReply | SendFailure>();
   /** Entries of #arrived that are SendReply. */
   #arrivedSends = 0;
   readonly #awaiting = new Queue<Request>();
@@ -33,9 +38,12 @@ export class OwnerReplies implements ReplySink {
   #failure: unknown = null;
   /** Called after a reply is taken, so the connection can resume a paused socket. */
   readonly #onTaken: () => void;
+  /** Whether replies nobody asked for may still come (RESP2 subscribed, MONITOR). */
+  readonly #canArriveUnasked: () => boolean;
 
-  constructor(onTaken: () => void) {
+  constructor(onTaken: () => void, canArriveUnasked: () => boolean) {
     this.#onTaken = onTaken;
+    this.#canArriveUnasked = canArriveUnasked;
   }
 
   /** Replies that arrived and are not read yet. */
@@ -66,10 +74,14 @@ export class OwnerReplies implements ReplySink {
 
   confirmed(): void {
     this.#awaiting.shift();
+    this.#releaseHopelessWaiters();
   }
 
-  failed(): void {
+  failed(_request: Request, error: unknown): void {
     this.#awaiting.shift();
+    const waiter = this.#waiters.shift();
+    if (waiter === undefined) this.#arrived.push(new SendFailure(error));
+    else waiter.reject(error);
   }
 
   /** Adds a reply: a send's, or one nobody asked for. */
@@ -84,7 +96,7 @@ export class OwnerReplies implements ReplySink {
    * Resolves to the next reply (an error reply rejects). Waits when none has arrived and one can
    * come (`canArrive`); giving up on the time limit or signal takes nothing from the stream.
    */
-  receive(options: CallOptions | undefined, canArrive: boolean): Promise<Reply> {
+  receive(options: CallOptions | undefined): Promise<Reply> {
     if (options?.timeoutMs !== undefined) {
       try {
         readTimeLimit(options.timeoutMs, 'timeoutMs', 0);
@@ -93,7 +105,8 @@ export class OwnerReplies implements ReplySink {
       }
     }
     if (this.#arrived.length > 0) {
-      let reply = this.#arrived.shift() as Reply | SendReply;
+      let reply = this.#arrived.shift() as Reply | SendReply | SendFailure;
+      if (reply instanceof SendFailure) return Promise.reject(reply.error);
       if (reply instanceof SendReply) {
         reply = reply.reply;
         this.#arrivedSends--;
@@ -102,14 +115,8 @@ export class OwnerReplies implements ReplySink {
       return reply instanceof ReplyError ? Promise.reject(reply) : Promise.resolve(reply);
     }
     if (this.#failure !== null) return Promise.reject(this.#failure);
-    if (this.#awaiting.length === 0 && !canArrive) {
-      return Promise.reject(
-        new RedisError(
-          'receive() with nothing to receive: no send() awaits a reply and the connection is not subscribed',
-          'ERR_NOTHING_PENDING',
-        ),
-      );
-    }
+    if (this.#awaiting.length === 0 && !this.#canArriveUnasked())
+      return Promise.reject(nothingPending());
     return new Promise<Reply>((resolve, reject) => {
       const waiter: Waiter = { resolve, reject };
       if (hasCallLimits(options)) {
@@ -134,7 +141,10 @@ export class OwnerReplies implements ReplySink {
     });
   }
 
-  /** Hands every send's reply (arrived or awaited) to a `do` that collects them. */
+  /**
+   * Hands every send's reply (arrived or awaited) to a `do` that collects them, except the
+   * replies receive() calls already wait for: a waiting receive keeps its place.
+   */
   claimAll(): { arrived: Reply[]; awaiting: Request[] } {
     const arrived =
       this.#arrivedSends === 0
@@ -143,7 +153,22 @@ export class OwnerReplies implements ReplySink {
             .extract((entry) => entry instanceof SendReply)
             .map((entry) => (entry as SendReply).reply);
     this.#arrivedSends = 0;
-    return { arrived, awaiting: this.#awaiting.drain() };
+    const awaiting = this.#awaiting.drain();
+    const kept = awaiting.splice(0, Math.min(this.#waiters.length, awaiting.length));
+    for (const request of kept) this.#awaiting.push(request);
+    return { arrived, awaiting };
+  }
+
+  /**
+   * Waiting receives whose reply can no longer come (a `do` collected the sends, or RESP3
+   * confirmed a SUBSCRIBE with pushes only) reject rather than wait for ever.
+   */
+  #releaseHopelessWaiters(): void {
+    if (this.#waiters.length <= this.#awaiting.length || this.#canArriveUnasked()) return;
+    const waiters = this.#waiters.drain();
+    const served = this.#awaiting.length;
+    for (const waiter of waiters.slice(0, served)) this.#waiters.push(waiter);
+    for (const waiter of waiters.slice(served)) waiter.reject(nothingPending());
   }
 
   /** The connection failed: waiting and later receives reject; arrived replies stay readable. */
@@ -152,4 +177,11 @@ export class OwnerReplies implements ReplySink {
     this.#failure = error;
     for (const waiter of this.#waiters.drain()) waiter.reject(error);
   }
+}
+
+function nothingPending(): RedisError {
+  return new RedisError(
+    'receive() with nothing to receive: no send() awaits a reply and the connection is not subscribed',
+    'ERR_NOTHING_PENDING',
+  );
 }

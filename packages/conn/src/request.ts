@@ -1,6 +1,13 @@
 import { type Reply, ReplyError } from '@x/resp';
 import type { CommandKind } from './command-kind.js';
-import { commandEndChannel, commandStartChannel, redactArgs, redactError } from './diagnostics.js';
+import {
+  commandEndChannel,
+  commandStartChannel,
+  hidesReply,
+  redactArgs,
+  redactError,
+  redactedReply,
+} from './diagnostics.js';
 import type { Confirming } from './subscriptions.js';
 
 /** A command's arguments, converted once: what the encoder writes. */
@@ -148,7 +155,7 @@ class Trace {
       durationMs: performance.now() - this.#startMs,
     };
     const failure = error ?? (reply instanceof ReplyError ? reply : undefined);
-    if (failure === undefined) message.reply = reply;
+    if (failure === undefined) message.reply = hidesReply(this.#command) ? redactedReply : reply;
     else message.error = redactError(this.#command, this.#args, failure);
     commandEndChannel.publish(message);
   }
