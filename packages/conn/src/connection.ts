@@ -1,15 +1,6 @@
 import type { Socket } from 'node:net';
 import { inspect } from 'node:util';
-import {
-  type Arg,
-  CommandEncoder,
-  commandToWire,
-  Decoder,
-  ProtocolError,
-  Push,
-  type Reply,
-  ReplyError,
-} from '@x/resp';
+import { type Arg, CommandEncoder, commandToWire, Decoder, type Push, type Reply } from '@x/resp';
 import { armCallOptions, checkCallOptions, hasCallLimits } from './call-guard.js';
 import { Collector, doOutcome } from './collector.js';
 import {
@@ -19,19 +10,15 @@ import {
   commandKind,
 } from './command-kind.js';
 import { type ConnOptions, readConnOptions } from './conn-options.js';
-import { redactError, tracing } from './diagnostics.js';
+import { tracing } from './diagnostics.js';
 import { ConnectionError, TimeoutError } from './errors.js';
 import { OwnerReplies } from './owner-replies.js';
 import { ConnPipeline } from './pipeline.js';
-import { Queue } from './queue.js';
+import { ReadDeadline } from './read-deadline.js';
+import { ReplyRouter } from './reply-router.js';
 import { Request, RequestState } from './request.js';
-import {
-  type Confirming,
-  confirmationKind,
-  isMessage,
-  SubscriptionTracker,
-} from './subscriptions.js';
-import { LongTimer, readTimeLimit } from './time-limit.js';
+import type { Confirming } from './subscriptions.js';
+import { LongTimer } from './time-limit.js';
 import type { CallOptions, Conn, Pipeline } from './types.js';
 
 const WRITE_BATCH_BYTES = 1024 * 1024;
@@ -67,28 +54,18 @@ export class Connection implements Conn {
   readonly id = nextConnectionId++;
   readonly #socket: Socket;
   readonly #decoder: Decoder;
+  readonly #router: ReplyRouter;
   readonly #encoder = new CommandEncoder();
-  /** The protocol the server speaks now: set by the options, then followed through HELLO and RESET. */
-  #resp3: boolean;
-  readonly #readTimeoutMs: number;
   readonly #writeTimeoutMs: number;
   readonly #closeTimeoutMs: number;
   readonly #maxBufferedReplies: number;
   readonly #maxArgBytes: number | undefined;
   #unwritten: Request[] = [];
-  readonly #written = new Queue<Request>();
   readonly #owner = new OwnerReplies(
     () => this.#resumeIfBelowLimit(),
-    () => this.#expectsUnasked() && this.#fatal === null,
+    () => this.#router.expectsUnasked() && this.#fatal === null,
   );
-  #subscriptions = new SubscriptionTracker();
   readonly #pushListeners = new Set<(push: Push) => void>();
-  /** MONITOR was written (and no RESET since): monitor lines are data, not strays. */
-  #monitoring = false;
-  /** RESP2 SUBSCRIBE commands written and not yet settled: their confirmations may come unasked. */
-  #subscribesInFlight = 0;
-  /** Inside MULTI (as written): confirmation frames beyond one per queued command; -1 outside. */
-  #transactionSurplus = -1;
   #fatal: ConnectionError | null = null;
   #closing: ConnectionError | null = null;
   /** Stops close()'s time limit or signal listener. */
@@ -102,27 +79,42 @@ export class Connection implements Conn {
   #pausedByConsumer = false;
   #readingPaused = false;
   #keepAliveTimer: NodeJS.Timeout | undefined;
-  /** When the server last sent (part of) a reply, or a command was written to an empty queue. */
-  #progressAt = Date.now();
-  #deadlineTimer: LongTimer | undefined;
+  readonly #deadline: ReadDeadline;
   #bytesRead = 0;
   #repliesRead = 0;
   readonly #closed: Promise<void>;
 
   constructor(socket: Socket, options: ConnOptions = {}) {
     const settings = readConnOptions(options);
-    this.#readTimeoutMs = settings.readTimeoutMs;
     this.#writeTimeoutMs = settings.writeTimeoutMs;
     this.#closeTimeoutMs = settings.closeTimeoutMs;
     this.#maxBufferedReplies = settings.maxBufferedReplies;
     this.#maxArgBytes = settings.maxArgBytes;
     const keepAlivePingMs = settings.keepAlivePingMs;
     this.#socket = socket;
-    this.#resp3 = settings.resp3;
+    this.#deadline = new ReadDeadline(settings.readTimeoutMs, {
+      head: () => this.#router.written.peek(),
+      writing: () => this.#draining,
+      expired: (allowedMs) =>
+        this.#fail(
+          new TimeoutError(`no reply within ${allowedMs} ms`),
+          `no reply from the server within ${allowedMs} ms (readTimeoutMs)`,
+          'ERR_READ_TIMEOUT',
+        ),
+    });
+    this.#router = new ReplyRouter(settings.resp3, {
+      toOwner: (reply) => this.#toOwner(reply),
+      notifyPush: (push) => this.#notifyPush(push),
+      headSettled: (head) => this.#afterHeadSettled(head),
+      bytesRead: () => this.#bytesRead,
+    });
     this.#decoder = new Decoder({
       ...options.decoder,
-      onReply: (reply) => this.#onReply(reply),
-      onPush: (push) => this.#onPush(push),
+      onReply: (reply) => {
+        this.#repliesRead++;
+        this.#router.onReply(reply);
+      },
+      onPush: (push) => this.#router.onPush(push),
     });
     this.#closed = new Promise((resolve) => {
       if (socket.destroyed) resolve();
@@ -142,7 +134,7 @@ export class Connection implements Conn {
         this.#fail(error, `invalid reply from server: ${(error as Error).message}`);
       }
       // Progress is a reply, or part of one: a stream of push frames alone is not an answer.
-      if (this.#repliesRead !== repliesBefore || !this.#decoder.idle) this.#progressAt = Date.now();
+      if (this.#repliesRead !== repliesBefore || !this.#decoder.idle) this.#deadline.progress();
       this.#bytesRead += chunk.length;
     });
     socket.on('error', (error) => this.#fail(error, `connection failed: ${error.message}`));
@@ -227,7 +219,7 @@ export class Connection implements Conn {
 
   /** The protocol this connection speaks: 2, or 3 after HELLO 3. */
   get protocol(): 2 | 3 {
-    return this.#resp3 ? 3 : 2;
+    return this.#router.resp3 ? 3 : 2;
   }
 
   /** Resolves when the socket has closed, for whatever reason; `err()` then tells why. */
@@ -301,7 +293,7 @@ export class Connection implements Conn {
         : this.#closing !== null
           ? 'closing'
           : 'open';
-    return `Connection { id: ${this.id}, ${state}, inflight: ${this.#written.length} }`;
+    return `Connection { id: ${this.id}, ${state}, inflight: ${this.#router.written.length} }`;
   }
 
   #refusal(): ConnectionError | null {
@@ -410,15 +402,16 @@ export class Connection implements Conn {
       while (index < batch.length && this.#encoder.byteLength < WRITE_BATCH_BYTES) {
         const request = batch[index++]!;
         if (request.state !== RequestState.Unwritten) continue;
-        if (request.kind !== CommandKind.Plain && this.#refusedInTransaction(request)) continue;
+        if (request.kind !== CommandKind.Plain && this.#router.refusedInTransaction(request))
+          continue;
         this.#encoder.addWire(request.wire!);
         // A secret command keeps its arguments until settled, to redact the server's echo of them.
         if (request.kind !== CommandKind.Secret && request.kind !== CommandKind.Hello)
           request.wire = null;
         request.state = RequestState.Written;
-        if (request.kind !== CommandKind.Plain) this.#noteWritten(request);
-        this.#written.push(request);
-        if (this.#written.length === 1) this.#startAwaiting();
+        if (request.kind !== CommandKind.Plain) this.#router.noteWritten(request);
+        this.#router.written.push(request);
+        if (this.#router.written.length === 1) this.#startAwaiting();
       }
       if (!this.#writeChunks(this.#encoder.take())) {
         this.#unwritten = batch.slice(index).concat(this.#unwritten);
@@ -439,143 +432,6 @@ export class Connection implements Conn {
     return writable;
   }
 
-  #noteWritten(request: Request): void {
-    switch (request.kind) {
-      case CommandKind.Monitor:
-        this.#monitoring = true;
-        break;
-      case CommandKind.Multi:
-        this.#transactionSurplus = 0;
-        break;
-      case CommandKind.Discard:
-        this.#transactionSurplus = -1;
-        break;
-      case CommandKind.Exec:
-        if (this.#transactionSurplus > 0)
-          request.confirming = { kind: 'exec', remaining: this.#transactionSurplus, parts: null };
-        this.#transactionSurplus = -1;
-        break;
-      case CommandKind.Subscribe:
-      case CommandKind.Unsubscribe: {
-        if (request.kind === CommandKind.Subscribe) this.#subscribesInFlight++;
-        const confirming = request.confirming;
-        if (this.#transactionSurplus >= 0 && confirming !== null) {
-          const frames =
-            confirming.remaining >= 0
-              ? confirming.remaining
-              : this.#subscriptions.expectedForAll(confirming.kind);
-          this.#transactionSurplus += frames - 1;
-        }
-      }
-    }
-  }
-
-  /**
-   * An UNSUBSCRIBE without names queued in MULTI is confirmed once per channel held when EXEC
-   * runs, which cannot be known when it is written: EXEC's reply could not be framed. Refused.
-   */
-  #refusedInTransaction(request: Request): boolean {
-    if (this.#transactionSurplus < 0 || request.confirming?.remaining !== -1) return false;
-    request.fail(
-      new TypeError(
-        `${request.confirming.kind.toUpperCase()} inside MULTI must name its channels: without names its confirmations cannot be matched`,
-      ),
-    );
-    return true;
-  }
-
-  /** Replies nobody asked for are expected: MONITOR lines, or RESP2 pub/sub while subscribed. */
-  #expectsUnasked(): boolean {
-    return (
-      this.#monitoring ||
-      (!this.#resp3 && (this.#subscribesInFlight > 0 || this.#subscriptions.total > 0))
-    );
-  }
-
-  /** What a settled command changes: RESET and HELLO switch the protocol, EXEC may subscribe. */
-  #noteSettled(head: Request, reply: Reply): void {
-    switch (head.kind) {
-      case CommandKind.Exec:
-        this.#subscriptions.applyNested(reply, (item) =>
-          item instanceof Push ? item.values : !this.#resp3 && Array.isArray(item) ? item : null,
-        );
-        break;
-      case CommandKind.Reset:
-        if (reply === 'RESET') {
-          this.#subscriptions = new SubscriptionTracker();
-          this.#monitoring = false;
-          this.#transactionSurplus = -1;
-          this.#resp3 = false;
-        }
-        break;
-      case CommandKind.Hello: {
-        const protocol = helloProtocol(reply);
-        if (protocol !== 0) this.#resp3 = protocol === 3;
-      }
-    }
-  }
-
-  /**
-   * EXEC of a transaction that queued a subscribe command naming several channels: the server
-   * counts that command as one element of EXEC's array but writes one confirmation per channel,
-   * so the frames after the array still belong to it.
-   */
-  #execPart(head: Request, confirming: Confirming, reply: Reply): void {
-    if (confirming.parts == null) {
-      if (!Array.isArray(reply)) {
-        // Aborted (null) or refused (EXECABORT): nothing ran, nothing follows.
-        this.#settleHead(head, reply);
-        return;
-      }
-      confirming.parts = reply;
-      return;
-    }
-    confirming.parts.push(reply);
-    if (--confirming.remaining === 0) this.#settleHead(head, confirming.parts);
-  }
-
-  /**
-   * Redis 7.0 writes a push made while EXEC runs (a message published to a channel this
-   * connection holds, an invalidation) inside EXEC's array, where it takes the place of a
-   * command's reply, which then follows the array. The push goes to the listeners; the replies
-   * after the array complete EXEC's.
-   */
-  #execWithPushes(head: Request, reply: Reply[]): boolean {
-    if (head.confirming?.parts != null) return false;
-    let strays = 0;
-    for (const item of reply)
-      if (item instanceof Push && confirmationKind(item.values) === '') strays++;
-    if (strays === 0) return false;
-    const kept = reply.filter(
-      (item) => !(item instanceof Push) || confirmationKind(item.values) !== '',
-    );
-    for (const item of reply) if (!kept.includes(item)) this.#notifyPush(item as Push);
-    const remaining = (head.confirming?.remaining ?? 0) + strays;
-    head.confirming = { kind: 'exec', remaining, parts: kept };
-    return true;
-  }
-
-  #settleHead(head: Request, reply: Reply): void {
-    if (head.wire !== null && reply instanceof ReplyError)
-      reply = redactError(String(head.wire[0]), head.wire.slice(1), reply) as ReplyError;
-    this.#shiftHead(head);
-    head.complete(reply);
-    if (head.kind !== CommandKind.Plain) this.#noteSettled(head, reply);
-    this.#afterHeadSettled();
-  }
-
-  /** Takes the head off the written queue. */
-  #shiftHead(head: Request): void {
-    this.#written.shift();
-    if (head.kind === CommandKind.Plain) return;
-    if (head.kind === CommandKind.Subscribe) this.#subscribesInFlight--;
-    // A blocking head armed the deadline with its own timeout; the next head needs a fresh one.
-    if (head.blockingMs !== 0) {
-      this.#deadlineTimer?.clear();
-      this.#deadlineTimer = undefined;
-    }
-  }
-
   #waitForDrain(): void {
     this.#draining = true;
     if (this.#writeTimeoutMs > 0) {
@@ -591,7 +447,7 @@ export class Connection implements Conn {
     this.#socket.once('drain', () => {
       clearTimeout(this.#writeTimer);
       this.#draining = false;
-      this.#progressAt = Date.now();
+      this.#deadline.progress();
       this.#wakeFlushers();
       this.#write();
     });
@@ -602,101 +458,10 @@ export class Connection implements Conn {
     this.#wakeDrained();
   }
 
-  /** A command was written to an empty queue: the read deadline counts from now. */
+  /** A command was written to an empty queue. */
   #startAwaiting(): void {
-    this.#progressAt = Date.now();
-    this.#armDeadline();
+    this.#deadline.start();
     if (this.#readingPaused) this.#updateReading();
-  }
-
-  #armDeadline(): void {
-    if (this.#readTimeoutMs === 0 || this.#deadlineTimer !== undefined) return;
-    this.#deadlineTimer = new LongTimer(this.#readTimeoutMs, () => this.#checkDeadline(), true);
-  }
-
-  /** One lazy timer: it re-arms for the time left instead of being reset on every reply. */
-  #checkDeadline(): void {
-    this.#deadlineTimer = undefined;
-    const head = this.#written.peek();
-    if (head === undefined || this.#fatal !== null) return;
-    // While the socket cannot take more, the server may still be reading the request: the
-    // deadline counts from the end of the write (writeTimeoutMs guards the write itself).
-    if (this.#draining) {
-      this.#armDeadline();
-      return;
-    }
-    // A blocking command with timeout 0 may wait for ever; the next head re-arms the timer.
-    if (head.blockingMs < 0) return;
-    const allowedMs = this.#readTimeoutMs + head.blockingMs;
-    const idleMs = Date.now() - this.#progressAt;
-    if (idleMs >= allowedMs) {
-      this.#fail(
-        new TimeoutError(`no reply within ${allowedMs} ms`),
-        `no reply from the server within ${allowedMs} ms (readTimeoutMs)`,
-        'ERR_READ_TIMEOUT',
-      );
-      return;
-    }
-    this.#deadlineTimer = new LongTimer(allowedMs - idleMs, () => this.#checkDeadline(), true);
-  }
-
-  #onReply(reply: Reply): void {
-    this.#repliesRead++;
-    const head = this.#written.peek();
-    if (head === undefined) {
-      this.#unasked(reply);
-      return;
-    }
-    const confirming = head.confirming;
-    if (head.kind === CommandKind.Exec && this.#resp3 && Array.isArray(reply)) {
-      if (this.#execWithPushes(head, reply)) return;
-    }
-    // After EXEC's array, a RESP2 message is still a message; other frames belong to EXEC.
-    if (
-      confirming !== null &&
-      head.kind === CommandKind.Exec &&
-      !(confirming.parts != null && !this.#resp3 && isMessage(reply))
-    ) {
-      this.#execPart(head, confirming, reply);
-      return;
-    }
-    if (this.#monitoring && typeof reply === 'string' && isMonitorLine(reply)) {
-      this.#unasked(reply);
-      return;
-    }
-    if (
-      !this.#resp3 &&
-      (confirming !== null || this.#expectsUnasked()) &&
-      this.#routeResp2PubSub(head, reply)
-    )
-      return;
-    this.#settleHead(head, reply);
-  }
-
-  /** RESP2 pub/sub frames are ordinary arrays: messages and confirmations go to receive(). */
-  #routeResp2PubSub(head: Request, reply: Reply): boolean {
-    if (isMessage(reply)) {
-      this.#unasked(reply);
-      return true;
-    }
-    const kind = Array.isArray(reply) ? confirmationKind(reply) : '';
-    if (kind === '') return false;
-    // Into the stream first: the confirmation may end the subscribed state.
-    this.#toOwner(reply);
-    this.#confirmation(head, kind, (reply as Reply[])[2] ?? null);
-    return true;
-  }
-
-  #onPush(push: Push): void {
-    const head = this.#written.peek();
-    // A confirmation frame written past the end of EXEC's array is part of EXEC's reply.
-    const kind = confirmationKind(push.values);
-    if (head?.confirming?.parts != null && kind !== '') {
-      this.#execPart(head, head.confirming, push);
-      return;
-    }
-    if (kind !== '') this.#confirmation(head, kind, push.values[2] ?? null);
-    this.#notifyPush(push);
   }
 
   #notifyPush(push: Push): void {
@@ -712,40 +477,12 @@ export class Connection implements Conn {
     }
   }
 
-  /** A subscription confirmation: it counts towards the head when the head is its command. */
-  #confirmation(head: Request | undefined, kind: string, count: Reply): void {
-    const confirming = head?.confirming;
-    if (head !== undefined && confirming != null && confirming.kind === kind) {
-      if (confirming.remaining < 0) confirming.remaining = this.#subscriptions.expectedForAll(kind);
-      if (--confirming.remaining === 0) {
-        this.#shiftHead(head);
-        head.confirm();
-        this.#subscriptions.apply(kind, count);
-        this.#afterHeadSettled();
-        return;
-      }
-    }
-    this.#subscriptions.apply(kind, count);
-  }
-
-  #afterHeadSettled(): void {
-    if (this.#written.length > 0) {
-      if (this.#deadlineTimer === undefined) this.#armDeadline();
-      return;
-    }
+  #afterHeadSettled(head: Request): void {
+    const more = this.#router.written.length > 0;
+    this.#deadline.headSettled(head, more);
+    if (more) return;
     if (this.#pausedForBuffer || this.#pausedByConsumer) this.#updateReading();
     if (this.#closing !== null && this.#settledAll()) this.#finishClose();
-  }
-
-  /** A reply with no command waiting: data on a MONITOR or RESP2 pub/sub connection, else a fault. */
-  #unasked(reply: Reply): void {
-    if (!this.#expectsUnasked()) {
-      throw new ProtocolError(
-        'the server sent a reply no command was waiting for',
-        this.#bytesRead,
-      );
-    }
-    this.#toOwner(reply);
   }
 
   /** Adds a reply to the owner's stream, pausing reading when too many are unread. */
@@ -768,7 +505,7 @@ export class Connection implements Conn {
   #updateReading(): void {
     const pause =
       (this.#pausedForBuffer || this.#pausedByConsumer) &&
-      this.#written.length === 0 &&
+      this.#router.written.length === 0 &&
       this.#fatal === null;
     if (pause === this.#readingPaused) return;
     this.#readingPaused = pause;
@@ -778,11 +515,11 @@ export class Connection implements Conn {
 
   /** Pings an idle connection; no answer within `intervalMs` means the peer is gone. */
   #keepAlive(intervalMs: number): void {
-    if (this.#fatal !== null || this.#closing !== null || this.#monitoring) return;
+    if (this.#fatal !== null || this.#closing !== null || this.#router.monitoring) return;
     // Inside MULTI a PING would be queued into the caller's transaction.
-    if (this.#transactionSurplus >= 0) return;
-    const idle = this.#written.length === 0 && this.#unwritten.length === 0;
-    if (!idle || Date.now() - this.#progressAt < intervalMs) return;
+    if (this.#router.inTransaction) return;
+    const idle = this.#router.written.length === 0 && this.#unwritten.length === 0;
+    if (!idle || this.#deadline.idleMs < intervalMs) return;
     // Apart from the owner's sends, so it never collects their replies.
     this.#call({ timeoutMs: intervalMs }, 'PING', [], true).catch((error: unknown) => {
       if (TimeoutError.is(error))
@@ -791,7 +528,7 @@ export class Connection implements Conn {
   }
 
   #settledAll(): boolean {
-    return this.#written.length === 0 && this.#unwritten.length === 0;
+    return this.#router.written.length === 0 && this.#unwritten.length === 0;
   }
 
   #finishClose(): void {
@@ -809,10 +546,10 @@ export class Connection implements Conn {
     this.#fatal = notSent;
     clearInterval(this.#keepAliveTimer);
     clearTimeout(this.#writeTimer);
-    this.#deadlineTimer?.clear();
+    this.#deadline.stop();
     this.#disarmClose();
     this.#socket.destroy();
-    for (const request of this.#written.drain()) request.fail(sent);
+    for (const request of this.#router.written.drain()) request.fail(sent);
     const unwritten = this.#unwritten;
     this.#unwritten = [];
     for (const request of unwritten) request.fail(notSent);
@@ -820,21 +557,4 @@ export class Connection implements Conn {
     this.#owner.fail(notSent);
     this.#wakeFlushers();
   }
-}
-
-/** The protocol a HELLO reply reports (its `proto` field), or 0 when it is not one. */
-function helloProtocol(reply: Reply): number {
-  const entries: [Reply, Reply][] = [];
-  if (reply instanceof Map) entries.push(...reply.entries());
-  else if (Array.isArray(reply))
-    for (let index = 0; index + 1 < reply.length; index += 2)
-      entries.push([reply[index]!, reply[index + 1]!]);
-  for (const [key, value] of entries)
-    if (String(key) === 'proto' && (value === 2 || value === 3)) return value;
-  return 0;
-}
-
-/** A MONITOR line: `1700000000.123456 [0 127.0.0.1:50000] "GET" "key"`. */
-function isMonitorLine(text: string): boolean {
-  return /^\d+\.\d+ \[\d+ /.test(text);
 }

@@ -1,0 +1,288 @@
+import { ProtocolError, Push, type Reply, ReplyError } from '@x/resp';
+import { CommandKind } from './command-kind.js';
+import { redactError } from './diagnostics.js';
+import { Queue } from './queue.js';
+import type { Request } from './request.js';
+import {
+  type Confirming,
+  confirmationKind,
+  isMessage,
+  SubscriptionTracker,
+} from './subscriptions.js';
+
+/** What the router hands back to its connection. */
+export interface RouterHost {
+  /** A reply for the owner's stream (receive()): a send's, or one nobody asked for. */
+  toOwner(reply: Reply): void;
+  /** A push frame for the push listeners. */
+  notifyPush(push: Push): void;
+  /** `head` left the written queue, settled. */
+  headSettled(head: Request): void;
+  /** Bytes received so far, for the offset of a ProtocolError. */
+  bytesRead(): number;
+}
+
+/**
+ * ReplyRouter holds the written part of the request queue and decides, from each frame itself,
+ * where it goes: to the head's caller, to the owner's stream, or to the push listeners. It
+ * follows the connection state that decides this: the protocol (HELLO, RESET), subscriptions
+ * (from the server's confirmations), MONITOR, and an open MULTI.
+ */
+export class ReplyRouter {
+  /** Written commands awaiting their replies, oldest first. */
+  readonly written = new Queue<Request>();
+  /** The protocol the server speaks now: set by the options, then followed through HELLO and RESET. */
+  resp3: boolean;
+  /** MONITOR was written (and no RESET since): monitor lines are data, not strays. */
+  monitoring = false;
+  #subscriptions = new SubscriptionTracker();
+  /** RESP2 SUBSCRIBE commands written and not yet settled: their confirmations may come unasked. */
+  #subscribesInFlight = 0;
+  /** Inside MULTI (as written): confirmation frames beyond one per queued command; -1 outside. */
+  #transactionSurplus = -1;
+  readonly #host: RouterHost;
+
+  constructor(resp3: boolean, host: RouterHost) {
+    this.resp3 = resp3;
+    this.#host = host;
+  }
+
+  /** True between a written MULTI and its EXEC or DISCARD. */
+  get inTransaction(): boolean {
+    return this.#transactionSurplus >= 0;
+  }
+
+  noteWritten(request: Request): void {
+    switch (request.kind) {
+      case CommandKind.Monitor:
+        this.monitoring = true;
+        break;
+      case CommandKind.Multi:
+        this.#transactionSurplus = 0;
+        break;
+      case CommandKind.Discard:
+        this.#transactionSurplus = -1;
+        break;
+      case CommandKind.Exec:
+        if (this.#transactionSurplus > 0)
+          request.confirming = { kind: 'exec', remaining: this.#transactionSurplus, parts: null };
+        this.#transactionSurplus = -1;
+        break;
+      case CommandKind.Subscribe:
+      case CommandKind.Unsubscribe: {
+        if (request.kind === CommandKind.Subscribe) this.#subscribesInFlight++;
+        const confirming = request.confirming;
+        if (this.#transactionSurplus >= 0 && confirming !== null) {
+          const frames =
+            confirming.remaining >= 0
+              ? confirming.remaining
+              : this.#subscriptions.expectedForAll(confirming.kind);
+          this.#transactionSurplus += frames - 1;
+        }
+      }
+    }
+  }
+
+  /**
+   * An UNSUBSCRIBE without names queued in MULTI is confirmed once per channel held when EXEC
+   * runs, which cannot be known when it is written: EXEC's reply could not be framed. Refused.
+   */
+  refusedInTransaction(request: Request): boolean {
+    if (this.#transactionSurplus < 0 || request.confirming?.remaining !== -1) return false;
+    request.fail(
+      new TypeError(
+        `${request.confirming.kind.toUpperCase()} inside MULTI must name its channels: without names its confirmations cannot be matched`,
+      ),
+    );
+    return true;
+  }
+
+  /** Replies nobody asked for are expected: MONITOR lines, or RESP2 pub/sub while subscribed. */
+  expectsUnasked(): boolean {
+    return (
+      this.monitoring ||
+      (!this.resp3 && (this.#subscribesInFlight > 0 || this.#subscriptions.total > 0))
+    );
+  }
+
+  /** What a settled command changes: RESET and HELLO switch the protocol, EXEC may subscribe. */
+  #noteSettled(head: Request, reply: Reply): void {
+    switch (head.kind) {
+      case CommandKind.Exec:
+        this.#subscriptions.applyNested(reply, (item) =>
+          item instanceof Push ? item.values : !this.resp3 && Array.isArray(item) ? item : null,
+        );
+        break;
+      case CommandKind.Reset:
+        if (reply === 'RESET') {
+          this.#subscriptions = new SubscriptionTracker();
+          this.monitoring = false;
+          this.#transactionSurplus = -1;
+          this.resp3 = false;
+        }
+        break;
+      case CommandKind.Hello: {
+        const protocol = helloProtocol(reply);
+        if (protocol !== 0) this.resp3 = protocol === 3;
+      }
+    }
+  }
+
+  /**
+   * EXEC of a transaction that queued a subscribe command naming several channels: the server
+   * counts that command as one element of EXEC's array but writes one confirmation per channel,
+   * so the frames after the array still belong to it.
+   */
+  #execPart(head: Request, confirming: Confirming, reply: Reply): void {
+    if (confirming.parts == null) {
+      if (!Array.isArray(reply)) {
+        // Aborted (null) or refused (EXECABORT): nothing ran, nothing follows.
+        this.#settleHead(head, reply);
+        return;
+      }
+      confirming.parts = reply;
+      return;
+    }
+    confirming.parts.push(reply);
+    if (--confirming.remaining === 0) this.#settleHead(head, confirming.parts);
+  }
+
+  /**
+   * Redis 7.0 writes a push made while EXEC runs (a message published to a channel this
+   * connection holds, an invalidation) inside EXEC's array, where it takes the place of a
+   * command's reply, which then follows the array. The push goes to the listeners; the replies
+   * after the array complete EXEC's.
+   */
+  #execWithPushes(head: Request, reply: Reply[]): boolean {
+    if (head.confirming?.parts != null) return false;
+    let strays = 0;
+    for (const item of reply)
+      if (item instanceof Push && confirmationKind(item.values) === '') strays++;
+    if (strays === 0) return false;
+    const kept = reply.filter(
+      (item) => !(item instanceof Push) || confirmationKind(item.values) !== '',
+    );
+    for (const item of reply) if (!kept.includes(item)) this.#host.notifyPush(item as Push);
+    const remaining = (head.confirming?.remaining ?? 0) + strays;
+    head.confirming = { kind: 'exec', remaining, parts: kept };
+    return true;
+  }
+
+  #settleHead(head: Request, reply: Reply): void {
+    if (head.wire !== null && reply instanceof ReplyError)
+      reply = redactError(String(head.wire[0]), head.wire.slice(1), reply) as ReplyError;
+    this.#shiftHead(head);
+    head.complete(reply);
+    if (head.kind !== CommandKind.Plain) this.#noteSettled(head, reply);
+    this.#host.headSettled(head);
+  }
+
+  /** Takes the head off the written queue. */
+  #shiftHead(head: Request): void {
+    this.written.shift();
+    if (head.kind === CommandKind.Plain) return;
+    if (head.kind === CommandKind.Subscribe) this.#subscribesInFlight--;
+  }
+
+  onReply(reply: Reply): void {
+    const head = this.written.peek();
+    if (head === undefined) {
+      this.#unasked(reply);
+      return;
+    }
+    const confirming = head.confirming;
+    if (head.kind === CommandKind.Exec && this.resp3 && Array.isArray(reply)) {
+      if (this.#execWithPushes(head, reply)) return;
+    }
+    // After EXEC's array, a RESP2 message is still a message; other frames belong to EXEC.
+    if (
+      confirming !== null &&
+      head.kind === CommandKind.Exec &&
+      !(confirming.parts != null && !this.resp3 && isMessage(reply))
+    ) {
+      this.#execPart(head, confirming, reply);
+      return;
+    }
+    if (this.monitoring && typeof reply === 'string' && isMonitorLine(reply)) {
+      this.#unasked(reply);
+      return;
+    }
+    if (
+      !this.resp3 &&
+      (confirming !== null || this.expectsUnasked()) &&
+      this.#routeResp2PubSub(head, reply)
+    )
+      return;
+    this.#settleHead(head, reply);
+  }
+
+  /** RESP2 pub/sub frames are ordinary arrays: messages and confirmations go to receive(). */
+  #routeResp2PubSub(head: Request, reply: Reply): boolean {
+    if (isMessage(reply)) {
+      this.#unasked(reply);
+      return true;
+    }
+    const kind = Array.isArray(reply) ? confirmationKind(reply) : '';
+    if (kind === '') return false;
+    // Into the stream first: the confirmation may end the subscribed state.
+    this.#host.toOwner(reply);
+    this.#confirmation(head, kind, (reply as Reply[])[2] ?? null);
+    return true;
+  }
+
+  onPush(push: Push): void {
+    const head = this.written.peek();
+    // A confirmation frame written past the end of EXEC's array is part of EXEC's reply.
+    const kind = confirmationKind(push.values);
+    if (head?.confirming?.parts != null && kind !== '') {
+      this.#execPart(head, head.confirming, push);
+      return;
+    }
+    if (kind !== '') this.#confirmation(head, kind, push.values[2] ?? null);
+    this.#host.notifyPush(push);
+  }
+
+  /** A subscription confirmation: it counts towards the head when the head is its command. */
+  #confirmation(head: Request | undefined, kind: string, count: Reply): void {
+    const confirming = head?.confirming;
+    if (head !== undefined && confirming != null && confirming.kind === kind) {
+      if (confirming.remaining < 0) confirming.remaining = this.#subscriptions.expectedForAll(kind);
+      if (--confirming.remaining === 0) {
+        this.#shiftHead(head);
+        head.confirm();
+        this.#subscriptions.apply(kind, count);
+        this.#host.headSettled(head);
+        return;
+      }
+    }
+    this.#subscriptions.apply(kind, count);
+  }
+
+  /** A reply with no command waiting: data on a MONITOR or RESP2 pub/sub connection, else a fault. */
+  #unasked(reply: Reply): void {
+    if (!this.expectsUnasked()) {
+      throw new ProtocolError(
+        'the server sent a reply no command was waiting for',
+        this.#host.bytesRead(),
+      );
+    }
+    this.#host.toOwner(reply);
+  }
+}
+
+/** The protocol a HELLO reply reports (its `proto` field), or 0 when it is not one. */
+function helloProtocol(reply: Reply): number {
+  const entries: [Reply, Reply][] = [];
+  if (reply instanceof Map) entries.push(...reply.entries());
+  else if (Array.isArray(reply))
+    for (let index = 0; index + 1 < reply.length; index += 2)
+      entries.push([reply[index]!, reply[index + 1]!]);
+  for (const [key, value] of entries)
+    if (String(key) === 'proto' && (value === 2 || value === 3)) return value;
+  return 0;
+}
+
+/** A MONITOR line: `1700000000.123456 [0 127.0.0.1:50000] "GET" "key"`. */
+function isMonitorLine(text: string): boolean {
+  return /^\d+\.\d+ \[\d+ /.test(text);
+}
