@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { inspect } from 'node:util';
-import { type Arg, CommandEncoder, commandToWire, Decoder, type Push, type Reply } from '@x/resp';
+import { type Arg, commandToWire, Decoder, type Push, type Reply } from '@x/resp';
 import { armCallOptions, checkCallOptions, hasCallLimits } from './call-guard.js';
 import { Collector, doOutcome } from './collector.js';
 import {
@@ -17,11 +17,10 @@ import { ConnPipeline } from './pipeline.js';
 import { ReadDeadline } from './read-deadline.js';
 import { ReplyRouter } from './reply-router.js';
 import { Request, RequestState } from './request.js';
+import { RequestWriter } from './request-writer.js';
 import type { Confirming } from './subscriptions.js';
 import { LongTimer } from './time-limit.js';
 import type { CallOptions, Conn, Pipeline } from './types.js';
-
-const WRITE_BATCH_BYTES = 1024 * 1024;
 
 let nextConnectionId = 1;
 
@@ -55,12 +54,10 @@ export class Connection implements Conn {
   readonly #socket: Socket;
   readonly #decoder: Decoder;
   readonly #router: ReplyRouter;
-  readonly #encoder = new CommandEncoder();
-  readonly #writeTimeoutMs: number;
   readonly #closeTimeoutMs: number;
   readonly #maxBufferedReplies: number;
   readonly #maxArgBytes: number | undefined;
-  #unwritten: Request[] = [];
+  readonly #writer: RequestWriter;
   readonly #owner = new OwnerReplies(
     () => this.#resumeIfBelowLimit(),
     () => this.#router.expectsUnasked() && this.#fatal === null,
@@ -70,11 +67,6 @@ export class Connection implements Conn {
   #closing: ConnectionError | null = null;
   /** Stops close()'s time limit or signal listener. */
   #disarmClose: () => void = () => {};
-  #flushScheduled = false;
-  #draining = false;
-  #writeTimer: NodeJS.Timeout | undefined;
-  #drained: Promise<void> | null = null;
-  #wakeDrained: () => void = () => {};
   #pausedForBuffer = false;
   #pausedByConsumer = false;
   #readingPaused = false;
@@ -86,15 +78,28 @@ export class Connection implements Conn {
 
   constructor(socket: Socket, options: ConnOptions = {}) {
     const settings = readConnOptions(options);
-    this.#writeTimeoutMs = settings.writeTimeoutMs;
     this.#closeTimeoutMs = settings.closeTimeoutMs;
     this.#maxBufferedReplies = settings.maxBufferedReplies;
     this.#maxArgBytes = settings.maxArgBytes;
     const keepAlivePingMs = settings.keepAlivePingMs;
     this.#socket = socket;
+    this.#writer = new RequestWriter(socket, settings.writeTimeoutMs, {
+      refuses: (request) =>
+        request.kind !== CommandKind.Plain && this.#router.refusedInTransaction(request),
+      written: (request) => this.#written(request),
+      allWritten: () => {
+        if (this.#closing !== null && this.#settledAll()) this.#finishClose();
+      },
+      drained: () => this.#deadline.progress(),
+      timedOut: (writeTimeoutMs) =>
+        this.#fail(
+          new TimeoutError(`write did not drain within ${writeTimeoutMs} ms`),
+          'write timed out',
+        ),
+    });
     this.#deadline = new ReadDeadline(settings.readTimeoutMs, {
       head: () => this.#router.written.peek(),
-      writing: () => this.#draining,
+      writing: () => this.#writer.draining,
       expired: (allowedMs) =>
         this.#fail(
           new TimeoutError(`no reply within ${allowedMs} ms`),
@@ -164,24 +169,12 @@ export class Connection implements Conn {
     if (refused !== null) throw refused;
     const request = this.#newRequest(command, args);
     this.#owner.adopt(request);
-    this.#unwritten.push(request);
+    this.#writer.queue(request);
   }
 
   /** Writes the output buffer; resolves once the socket has taken all of it. */
-  async flush(): Promise<void> {
-    for (;;) {
-      if (this.#fatal !== null) throw this.#fatal;
-      this.#write();
-      if (!this.#draining) break;
-      this.#drained ??= new Promise<void>((resolve) => {
-        this.#wakeDrained = resolve;
-      });
-      await this.#drained;
-    }
-    await new Promise<void>((resolve, reject) => {
-      // An empty write is queued behind the data, so its callback means everything went out.
-      this.#socket.write('', (error) => (error ? reject(this.#fatal ?? error) : resolve()));
-    });
+  flush(): Promise<void> {
+    return this.#writer.flush(() => this.#fatal);
   }
 
   /**
@@ -199,7 +192,7 @@ export class Connection implements Conn {
 
   /** `receive` with a signal and/or a time limit; giving up takes nothing from the stream. */
   receiveWith(options: CallOptions | undefined): Promise<Reply> {
-    this.#write();
+    this.#writer.write();
     return this.#owner.receive(options);
   }
 
@@ -263,7 +256,7 @@ export class Connection implements Conn {
     if (invalid !== null) return Promise.reject(invalid);
     if (this.#fatal !== null || this.#closing !== null) return this.#closed;
     this.#closing = new ConnectionError('connection closed', { code: 'ERR_CLOSED' });
-    this.#write();
+    this.#writer.write();
     if (this.#settledAll()) {
       this.#finishClose();
       return this.#closed;
@@ -326,8 +319,8 @@ export class Connection implements Conn {
       if (request.state === RequestState.Settled) return promise;
       request.onSettle(disarm);
     }
-    this.#unwritten.push(request);
-    this.#scheduleFlush();
+    this.#writer.queue(request);
+    this.#writer.schedule();
     return promise;
   }
 
@@ -336,9 +329,9 @@ export class Connection implements Conn {
     const { arrived, awaiting } = this.#owner.claimAll();
     awaiting.push(request);
     const collector = new Collector(arrived, awaiting);
-    this.#unwritten.push(request);
+    this.#writer.queue(request);
     this.#guard(collector, options);
-    this.#scheduleFlush();
+    this.#writer.schedule();
     return collector.promise.then(doOutcome);
   }
 
@@ -349,7 +342,7 @@ export class Connection implements Conn {
     if (arrived.length === 0 && awaiting.length === 0) return Promise.resolve(null);
     const collector = new Collector(arrived, awaiting);
     this.#guard(collector, options);
-    this.#scheduleFlush();
+    this.#writer.schedule();
     return collector.promise;
   }
 
@@ -382,86 +375,17 @@ export class Connection implements Conn {
     return request;
   }
 
-  #scheduleFlush(): void {
-    if (this.#flushScheduled) return;
-    this.#flushScheduled = true;
-    process.nextTick(() => {
-      this.#flushScheduled = false;
-      this.#write();
-    });
-  }
-
-  /** Writes queued commands in batches, stopping while the socket asks us to wait (drain). */
-  #write(): void {
-    if (this.#draining || this.#fatal !== null) return;
-    const batch = this.#unwritten;
-    if (batch.length === 0) return;
-    this.#unwritten = [];
-    let index = 0;
-    while (index < batch.length) {
-      while (index < batch.length && this.#encoder.byteLength < WRITE_BATCH_BYTES) {
-        const request = batch[index++]!;
-        if (request.state !== RequestState.Unwritten) continue;
-        if (request.kind !== CommandKind.Plain && this.#router.refusedInTransaction(request))
-          continue;
-        this.#encoder.addWire(request.wire!);
-        // A secret command keeps its arguments until settled, to redact the server's echo of them.
-        if (request.kind !== CommandKind.Secret && request.kind !== CommandKind.Hello)
-          request.wire = null;
-        request.state = RequestState.Written;
-        if (request.kind !== CommandKind.Plain) this.#router.noteWritten(request);
-        this.#router.written.push(request);
-        if (this.#router.written.length === 1) this.#startAwaiting();
-      }
-      if (!this.#writeChunks(this.#encoder.take())) {
-        this.#unwritten = batch.slice(index).concat(this.#unwritten);
-        this.#waitForDrain();
-        return;
-      }
+  /** A command went to the socket: it now awaits its reply. */
+  #written(request: Request): void {
+    // A secret command keeps its arguments until settled, to redact the server's echo of them.
+    if (request.kind !== CommandKind.Secret && request.kind !== CommandKind.Hello)
+      request.wire = null;
+    if (request.kind !== CommandKind.Plain) this.#router.noteWritten(request);
+    this.#router.written.push(request);
+    if (this.#router.written.length === 1) {
+      this.#deadline.start();
+      if (this.#readingPaused) this.#updateReading();
     }
-    if (this.#closing !== null && this.#settledAll()) this.#finishClose();
-  }
-
-  #writeChunks(chunks: Buffer[]): boolean {
-    if (chunks.length === 0) return true;
-    if (chunks.length === 1) return this.#socket.write(chunks[0]!);
-    let writable = true;
-    this.#socket.cork();
-    for (const chunk of chunks) writable = this.#socket.write(chunk) && writable;
-    this.#socket.uncork();
-    return writable;
-  }
-
-  #waitForDrain(): void {
-    this.#draining = true;
-    if (this.#writeTimeoutMs > 0) {
-      this.#writeTimer = setTimeout(
-        () =>
-          this.#fail(
-            new TimeoutError(`write did not drain within ${this.#writeTimeoutMs} ms`),
-            'write timed out',
-          ),
-        Math.min(this.#writeTimeoutMs, 2 ** 31 - 1),
-      );
-    }
-    this.#socket.once('drain', () => {
-      clearTimeout(this.#writeTimer);
-      this.#draining = false;
-      this.#deadline.progress();
-      this.#wakeFlushers();
-      this.#write();
-    });
-  }
-
-  #wakeFlushers(): void {
-    this.#drained = null;
-    this.#wakeDrained();
-  }
-
-  /** A command was written to an empty queue. */
-  #startAwaiting(): void {
-    this.#deadline.start();
-    if (this.#readingPaused) this.#updateReading();
   }
 
   #notifyPush(push: Push): void {
@@ -518,7 +442,7 @@ export class Connection implements Conn {
     if (this.#fatal !== null || this.#closing !== null || this.#router.monitoring) return;
     // Inside MULTI a PING would be queued into the caller's transaction.
     if (this.#router.inTransaction) return;
-    const idle = this.#router.written.length === 0 && this.#unwritten.length === 0;
+    const idle = this.#router.written.length === 0 && this.#writer.pending === 0;
     if (!idle || this.#deadline.idleMs < intervalMs) return;
     // Apart from the owner's sends, so it never collects their replies.
     this.#call({ timeoutMs: intervalMs }, 'PING', [], true).catch((error: unknown) => {
@@ -528,7 +452,7 @@ export class Connection implements Conn {
   }
 
   #settledAll(): boolean {
-    return this.#router.written.length === 0 && this.#unwritten.length === 0;
+    return this.#router.written.length === 0 && this.#writer.pending === 0;
   }
 
   #finishClose(): void {
@@ -545,16 +469,12 @@ export class Connection implements Conn {
     });
     this.#fatal = notSent;
     clearInterval(this.#keepAliveTimer);
-    clearTimeout(this.#writeTimer);
     this.#deadline.stop();
     this.#disarmClose();
     this.#socket.destroy();
     for (const request of this.#router.written.drain()) request.fail(sent);
-    const unwritten = this.#unwritten;
-    this.#unwritten = [];
-    for (const request of unwritten) request.fail(notSent);
+    for (const request of this.#writer.stop()) request.fail(notSent);
     // Replies that already arrived stay readable: receive() returns them before it rejects.
     this.#owner.fail(notSent);
-    this.#wakeFlushers();
   }
 }
