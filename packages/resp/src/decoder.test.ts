@@ -15,6 +15,7 @@ const table: [string, string, Reply][] = [
   ['integer', ':42\r\n', 42],
   ['negative integer', ':-7\r\n', -7],
   ['zero', ':0\r\n', 0],
+  ['negative zero, as the integer 0 (found by fuzzing)', ':-0\r\n', 0],
   ['largest safe integer', ':9007199254740991\r\n', 9007199254740991],
   ['int64 beyond safe range', ':9223372036854775807\r\n', 9223372036854775807n],
   ['negative beyond safe range', ':-9007199254740993\r\n', -9007199254740993n],

@@ -1,6 +1,8 @@
-import { StringDecoder } from 'node:string_decoder';
+import { BulkBody } from './bulk-body.js';
 import { ProtocolError, ReplyError } from './errors.js';
+import { lineFailures, PendingLine } from './pending-line.js';
 import { Push, type Reply } from './reply.js';
+import { AGGREGATE_COST, bulkCost, retainedCost } from './reply-cost.js';
 
 /** DecoderOptions configures a Decoder; every limit guards against a hostile or broken peer. */
 export interface DecoderOptions {
@@ -18,8 +20,21 @@ export interface DecoderOptions {
   maxAggregateLength?: number;
   /** Deepest nesting of aggregates accepted. Default 128. */
   maxDepth?: number;
-  /** Longest header or simple string line accepted, in bytes. Default 1 MiB. */
+  /**
+   * Longest line accepted, in bytes between the type byte and CRLF: simple strings, errors,
+   * numbers, doubles, booleans, nulls and the length line of a bulk string or aggregate.
+   * Default 1 MiB. The same line is accepted or refused however the stream is cut.
+   */
   maxLineLength?: number;
+  /**
+   * Largest estimated memory of one reply while it is assembled, in bytes. Default 1 GiB
+   * (2^30): one 512 MiB bulk string, or about 8 million small bulk strings in one array. Each
+   * value counts its wire bytes plus a measured heap overhead (32 for a number, 40 for a
+   * string, 120 for a Buffer, 800 for an error reply, 200 for an array or map); a bulk string
+   * counts when its header arrives. Text decoded from invalid UTF-8 and bulk strings kept as
+   * views of their socket chunk can use up to twice their wire bytes.
+   */
+  maxReplyBytes?: number;
 }
 
 const CR = 13;
@@ -28,6 +43,10 @@ const LF = 10;
 // does not keep a large chunk alive; longer ones are views when they fill most of it.
 const COPY_BELOW = 4096;
 const COPY_BY_LOOP_BELOW = 64;
+// Integers and lengths of at most this many digits are read exactly as doubles on the fast path.
+const FAST_DIGITS = 15;
+// Headroom for a bulk header on the fast path: type byte, 15 digits, CRLF, CRLF after the body.
+const FAST_HEADER_BYTES = 20;
 
 const FrameKind = { Array: 0, Map: 1, Push: 2, Attribute: 3 } as const;
 type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
@@ -52,14 +71,19 @@ export class Decoder {
   private readonly maxAggregateLength: number;
   private readonly maxDepth: number;
   private readonly maxLineLength: number;
+  private readonly maxReplyBytes: number;
+  /** Longest `:` or `$` line, type byte included, that the fast paths may read. */
+  private readonly fastLineLength: number;
+  /** Largest bulk length the fast path may take without checking maxReplyBytes. */
+  private readonly fastBulkLength: number;
 
   private readonly stack: Frame[] = [];
-  /** Unparsed bytes of an unfinished line, waiting for the next chunk. */
-  private pending: Buffer | null = null;
-  /** Received parts of a bulk body (plus its CRLF) that spans chunks. */
-  private bulkParts: Buffer[] = [];
-  private bulkNeeded = 0;
-  private bulkType = 0;
+  /** An unfinished line, waiting for the chunk with its LF. */
+  private readonly line: PendingLine;
+  /** The body of a bulk string that spans chunks, or null. */
+  private bulk: BulkBody | null = null;
+  /** Estimated memory of the reply being assembled, for maxReplyBytes. */
+  private replyBytes = 0;
   /** Stream offset of the first byte of the buffer being parsed, for error messages. */
   private base = 0;
   private failure: ProtocolError | null = null;
@@ -75,6 +99,17 @@ export class Decoder {
     this.maxAggregateLength = options.maxAggregateLength ?? 2 ** 32 - 1;
     this.maxDepth = options.maxDepth ?? 128;
     this.maxLineLength = options.maxLineLength ?? 1024 * 1024;
+    this.maxReplyBytes = options.maxReplyBytes ?? 2 ** 30;
+    this.fastLineLength = Math.min(FAST_DIGITS, this.maxLineLength) + 1;
+    this.fastBulkLength = Math.min(
+      this.maxBulkLength,
+      this.maxReplyBytes - FAST_HEADER_BYTES - bulkCost(36, this.bulkAsString),
+    );
+    this.line = new PendingLine({
+      maxLineLength: this.maxLineLength,
+      maxBulkLength: this.maxBulkLength,
+      maxAggregateLength: this.maxAggregateLength,
+    });
   }
 
   /** The error that stopped this decoder, or null while it is usable. */
@@ -85,7 +120,7 @@ export class Decoder {
   /** True when no reply is partly received. */
   get idle(): boolean {
     return (
-      this.pending === null && this.bulkNeeded === 0 && this.stack.length === 0 && !this.annotating
+      this.line.length === 0 && this.bulk === null && this.stack.length === 0 && !this.annotating
     );
   }
 
@@ -96,16 +131,24 @@ export class Decoder {
       ? chunk
       : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     try {
-      if (this.bulkNeeded > 0) {
-        const used = this.continueBulk(buffer);
+      if (this.line.length !== 0) {
+        // Join the unfinished line with this chunk up to its first LF only; parse the rest in place.
+        const lineFeed = buffer.indexOf(LF);
+        if (lineFeed === -1) {
+          this.line.append(buffer);
+          this.base += buffer.length;
+          return;
+        }
+        const line = this.line.finish(buffer.subarray(0, lineFeed + 1));
+        this.base -= line.length - lineFeed - 1;
+        this.parse(line);
+        buffer = buffer.subarray(lineFeed + 1);
+      }
+      if (this.bulk !== null) {
+        const used = this.continueBulk(this.bulk, buffer);
         if (used === -1) return;
         this.base += used;
         buffer = buffer.subarray(used);
-      }
-      if (this.pending !== null) {
-        this.base -= this.pending.length;
-        buffer = Buffer.concat([this.pending, buffer]);
-        this.pending = null;
       }
       this.parse(buffer);
     } catch (error) {
@@ -119,23 +162,28 @@ export class Decoder {
     let offset = 0;
     while (offset < length) {
       const type = buffer[offset];
+      // The commonest replies (':' integers, '$' bulk strings, '+' simple strings) skip the
+      // switch in parseValue: V8 then inlines their whole path here.
       const next =
         type === 58
           ? this.parseIntegerFast(buffer, offset)
           : type === 36
             ? this.parseBulkFast(buffer, offset)
-            : this.parseValue(buffer, offset);
+            : type === 43
+              ? this.parseSimple(buffer, offset, false)
+              : this.parseValue(buffer, offset);
       if (next === -1) {
-        const rest = buffer.subarray(offset);
-        if (rest.length > this.maxLineLength + 64) {
-          this.fail('line longer than maxLineLength', offset);
-        }
-        this.pending = rest;
+        this.holdLine(buffer, offset);
         break;
       }
       offset = next;
     }
     this.base += length;
+  }
+
+  /** Keeps the unfinished line at `offset` until the chunk with its LF arrives. */
+  private holdLine(buffer: Buffer, offset: number): void {
+    this.line.start(buffer.subarray(offset), this.base + offset);
   }
 
   private parseIntegerFast(buffer: Buffer, offset: number): number {
@@ -153,11 +201,11 @@ export class Decoder {
       buffer[index] !== CR ||
       buffer[index + 1] !== LF ||
       index === offset + 1 ||
-      index - offset > 16
+      index - offset > this.fastLineLength
     ) {
       return this.parseInteger(buffer, offset);
     }
-    this.deliver(value);
+    this.deliver(value, offset, index + 2);
     return index + 2;
   }
 
@@ -177,13 +225,14 @@ export class Decoder {
       buffer[index] !== CR ||
       buffer[index + 1] !== LF ||
       index === offset + 1 ||
-      size > this.maxBulkLength ||
+      index - offset > this.fastLineLength ||
+      size > this.fastBulkLength ||
       buffer[end] !== CR ||
       buffer[end + 1] !== LF
     ) {
       return this.parseBulk(buffer, offset, 36);
     }
-    this.deliver(this.bulkValue(buffer, index + 2, end, 36));
+    this.deliver(this.bulkValue(buffer, index + 2, end, 36), offset, end + 2);
     return end + 2;
   }
 
@@ -223,12 +272,26 @@ export class Decoder {
 
   private parseSimple(buffer: Buffer, offset: number, isError: boolean): number {
     const start = offset + 1;
-    const cr = findCR(buffer, start);
-    if (cr === -1 || cr + 1 >= buffer.length) return -1;
-    if (buffer[cr + 1] !== LF) return this.fail('missing LF after CR', cr + 1);
+    // The same test as in parseLine, written out twice: the +OK path must stay small enough
+    // for V8 to inline it whole into parse().
+    const cr = findLineEnd(buffer, start);
+    if (cr === -1 || buffer[cr] !== CR || buffer[cr + 1] !== LF || cr - start > this.maxLineLength)
+      return this.lineEndProblem(buffer, start, cr);
     const text = decodeText(buffer, start, cr);
-    this.deliver(isError ? new ReplyError(text) : text);
+    this.deliver(isError ? new ReplyError(text) : text, offset, cr + 2);
     return cr + 2;
+  }
+
+  /** Sorts out why a text line did not end cleanly: more bytes needed (-1), or bad input. */
+  private lineEndProblem(buffer: Buffer, start: number, end: number): number {
+    // The limit comes first: cut into chunks, an overlong line fails before its end arrives.
+    if ((end === -1 ? buffer.length : end) - start > this.maxLineLength)
+      this.fail(lineFailures.lineLength(this.maxLineLength), start - 1);
+    if (end === -1) return -1;
+    if (buffer[end] === LF) return this.fail(lineFailures.bareLineFeed, end);
+    // A CR at the end of the buffer: its LF may be in the next chunk.
+    if (end + 1 === buffer.length) return -1;
+    return this.fail(lineFailures.missingLineFeed, end + 1);
   }
 
   private parseInteger(buffer: Buffer, offset: number): number {
@@ -236,13 +299,12 @@ export class Decoder {
     if (end === -1) return -1;
     const value = this.number;
     if (Number.isSafeInteger(value)) {
-      this.deliver(value);
+      this.deliver(value, offset, end);
     } else {
       const text = buffer.toString('latin1', offset + 1, end - 2);
       const big = BigInt(text);
-      this.deliver(
-        big >= Number.MIN_SAFE_INTEGER && big <= Number.MAX_SAFE_INTEGER ? Number(big) : big,
-      );
+      const safe = big >= Number.MIN_SAFE_INTEGER && big <= Number.MAX_SAFE_INTEGER;
+      this.deliver(safe ? Number(big) : big, offset, end);
     }
     return end;
   }
@@ -266,18 +328,26 @@ export class Decoder {
       value = value * 10 + digit;
       index++;
     }
-    if (index + 1 >= length || index === digitsStart || buffer[index + 1] !== LF) {
+    if (
+      index + 1 >= length ||
+      index === digitsStart ||
+      buffer[index + 1] !== LF ||
+      index - start > this.maxLineLength
+    ) {
       return this.numberEndProblem(buffer, start, index, digitsStart);
     }
-    this.number = negative ? -value : value;
+    // 0 - value, not -value: ':-0' is the integer 0, not the double -0.
+    this.number = negative ? 0 - value : value;
     return index + 2;
   }
 
   private invalidDigit(buffer: Buffer, start: number, index: number): never {
+    if (index - start > this.maxLineLength)
+      this.fail(lineFailures.lineLength(this.maxLineLength), start - 1);
+    if (buffer[index] === LF) this.fail(lineFailures.bareLineFeed, index);
     // '$?' and '*?' open RESP3 streamed types, which no Redis server sends.
-    if (index === start && buffer[index] === 63)
-      this.fail('streamed strings and aggregates are not supported', index - 1);
-    return this.fail('invalid digit in number', index);
+    if (index === start && buffer[index] === 63) this.fail(lineFailures.streamed, index - 1);
+    return this.fail(lineFailures.invalidDigit, index);
   }
 
   /** Sorts out why a number line did not end cleanly: more bytes needed (-1), or bad input. */
@@ -287,12 +357,12 @@ export class Decoder {
     index: number,
     digitsStart: number,
   ): number {
-    if (index + 1 >= buffer.length) {
-      if (index - start > 24) this.fail('number too long', start);
-      return -1;
-    }
-    if (index === digitsStart) return this.fail('empty number', start);
-    return this.fail('missing LF after CR', index + 1);
+    if (index - start > this.maxLineLength)
+      this.fail(lineFailures.lineLength(this.maxLineLength), start - 1);
+    // PendingLine checks the digits so far against the length limits.
+    if (index + 1 >= buffer.length) return -1;
+    if (index === digitsStart) return this.fail(lineFailures.emptyNumber, start);
+    return this.fail(lineFailures.missingLineFeed, index + 1);
   }
 
   private parseBulk(buffer: Buffer, offset: number, type: number): number {
@@ -300,60 +370,76 @@ export class Decoder {
     if (bodyStart === -1) return -1;
     const size = this.number;
     if (size < 4 || size > this.maxBulkLength) {
-      const special = this.checkBulkHeader(offset, type, size);
+      const special = this.checkBulkHeader(offset, bodyStart, type, size);
       if (special !== 0) return bodyStart;
     }
     const end = bodyStart + size;
-    if (end + 2 > buffer.length) return this.startSpanningBulk(buffer, bodyStart, size, type);
+    // Counted when the header arrives, so a body that spans chunks is refused before it comes.
+    const charged = this.chargeBulk(offset, end + 2, type);
+    if (end + 2 > buffer.length)
+      return this.startSpanningBulk(buffer, offset, bodyStart, size, charged);
     if (buffer[end] !== CR || buffer[end + 1] !== LF)
       return this.fail('missing CRLF after bulk', end);
-    this.deliver(this.bulkValue(buffer, bodyStart, end, type));
+    this.replyBytes -= charged; // deliver() counts the same bytes again
+    this.deliver(this.bulkValue(buffer, bodyStart, end, type), offset, end + 2);
     return end + 2;
   }
 
   /** Handles the rare bulk headers: null, negative, over the limit. Returns 1 for a null bulk. */
-  private checkBulkHeader(offset: number, type: number, size: number): number {
+  private checkBulkHeader(offset: number, bodyStart: number, type: number, size: number): number {
     if (size === -1 && type === 36) {
-      this.deliver(null);
+      this.deliver(null, offset, bodyStart);
       return 1;
     }
     if (size < 0) return this.fail(`invalid length ${size}`, offset);
-    if (size > this.maxBulkLength) return this.fail(`bulk length ${size} over the limit`, offset);
+    if (size > this.maxBulkLength)
+      return this.fail(lineFailures.bulkLength(this.maxBulkLength), offset);
     if (type === 61 && size < 4) return this.fail('verbatim string without format', offset);
     return 0;
   }
 
+  /**
+   * Counts a bulk string from `offset` to `end` against maxReplyBytes, as deliver() will count
+   * it; returns what it charged. A top-level one is only checked, as deliver() does not count a
+   * reply that is one value.
+   */
+  private chargeBulk(offset: number, end: number, type: number): number {
+    const cost = end - offset + bulkCost(type, this.bulkAsString);
+    if (this.stack.length === 0) {
+      if (cost > this.maxReplyBytes) this.failReplyBytes(offset);
+      return 0;
+    }
+    this.charge(cost, offset);
+    return cost;
+  }
+
   /** The body spans chunks: collect its parts instead of re-parsing the header later. */
-  private startSpanningBulk(buffer: Buffer, bodyStart: number, size: number, type: number): number {
-    this.bulkType = type;
-    this.bulkNeeded = size + 2 - (buffer.length - bodyStart);
-    this.bulkParts = [buffer.subarray(bodyStart)];
+  private startSpanningBulk(
+    buffer: Buffer,
+    offset: number,
+    bodyStart: number,
+    size: number,
+    charged: number,
+  ): number {
+    const body = new BulkBody(buffer[offset]!, this.base + offset, size + 2, charged);
+    body.add(buffer.subarray(bodyStart));
+    this.bulk = body;
     return buffer.length;
   }
 
   /** Adds bytes to a bulk body that spans chunks; returns how many it used, or -1 for all. */
-  private continueBulk(buffer: Buffer): number {
-    if (buffer.length < this.bulkNeeded) {
-      this.bulkParts.push(buffer);
-      this.bulkNeeded -= buffer.length;
+  private continueBulk(body: BulkBody, buffer: Buffer): number {
+    if (buffer.length < body.needed) {
+      body.add(buffer);
       this.base += buffer.length;
       return -1;
     }
-    const used = this.bulkNeeded;
-    const parts = this.bulkParts;
-    parts.push(buffer.subarray(0, used));
-    this.bulkParts = [];
-    this.bulkNeeded = 0;
-    if (byteFromEnd(parts, 2) !== CR || byteFromEnd(parts, 1) !== LF) {
-      return this.fail('missing CRLF after bulk', used - 2);
-    }
-    if (this.bulkAsString && this.bulkType === 36) {
-      // Decode the parts as they are rather than joining them first: one copy less.
-      this.deliver(decodeParts(parts, 2));
-      return used;
-    }
-    const whole = Buffer.concat(parts);
-    this.deliver(this.bulkValue(whole, 0, whole.length - 2, this.bulkType));
+    const used = body.needed;
+    body.add(buffer.subarray(0, used));
+    this.bulk = null;
+    if (!body.endsWithCRLF()) return this.fail('missing CRLF after bulk', used - 2);
+    this.replyBytes -= body.charged; // deliver() counts the same bytes again
+    this.deliver(body.value(this.bulkAsString), body.offset - this.base, used);
     return used;
   }
 
@@ -382,28 +468,31 @@ export class Decoder {
     const count = this.number;
     if (count < 0) {
       if (count === -1 && buffer[offset] === 42) {
-        this.deliver(null);
+        this.deliver(null, offset, next);
         return next;
       }
       return this.fail(`invalid count ${count}`, offset);
     }
-    if (count > this.maxAggregateLength) return this.fail(`count ${count} over the limit`, offset);
+    if (count > this.maxAggregateLength)
+      return this.fail(lineFailures.count(this.maxAggregateLength), offset);
     if (count === 0) {
       // An empty attribute still annotates the value after it: it is not a value itself.
       if (kind === FrameKind.Attribute) this.attribute(new Map());
-      else this.deliver(finishFrame(kind, []));
+      else this.deliver(finishFrame(kind, []), offset, next);
       return next;
     }
     if (this.stack.length >= this.maxDepth)
       return this.fail('nesting deeper than maxDepth', offset);
+    this.charge(next - offset + AGGREGATE_COST, offset);
     this.stack.push({ kind, items: [], remaining: count * perEntry });
     return next;
   }
 
   private parseLine(buffer: Buffer, offset: number, type: number): number {
-    const cr = findCR(buffer, offset + 1);
-    if (cr === -1 || cr + 1 >= buffer.length) return -1;
-    if (buffer[cr + 1] !== LF) return this.fail('missing LF after CR', cr + 1);
+    const start = offset + 1;
+    const cr = findLineEnd(buffer, start);
+    if (cr === -1 || buffer[cr] !== CR || buffer[cr + 1] !== LF || cr - start > this.maxLineLength)
+      return this.lineEndProblem(buffer, start, cr);
     const text = buffer.toString('latin1', offset + 1, cr);
     let value: Reply;
     if (type === 95) {
@@ -419,16 +508,20 @@ export class Decoder {
       if (!/^-?\d+$/.test(text)) return this.fail('invalid big number', offset);
       value = BigInt(text);
     }
-    this.deliver(value);
+    this.deliver(value, offset, cr + 2);
     return cr + 2;
   }
 
-  /** Hands a complete value to the open aggregate, closing every aggregate it completes. */
-  private deliver(value: Reply): void {
-    // Kept tiny so that it inlines: most replies are top-level and go straight out.
+  /**
+   * Hands a complete value, read from `start` to `end` of the buffer being parsed, to the open
+   * aggregate, closing every aggregate it completes.
+   */
+  private deliver(value: Reply, start: number, end: number): void {
+    // Kept tiny so that it inlines: most replies are top-level and go straight out. A value's
+    // cost is worked out only when it is nested: computing it here slowed +OK by 5%.
     if (this.stack.length === 0 && this.onPush === undefined && !this.annotating)
       this.onReply(value);
-    else this.deliverNested(value);
+    else this.deliverNested(value, start, end);
   }
 
   private attribute(attributes: Map<Reply, Reply>): void {
@@ -436,8 +529,10 @@ export class Decoder {
     this.onAttribute?.(attributes);
   }
 
-  private deliverNested(value: Reply): void {
+  private deliverNested(value: Reply, start: number, end: number): void {
     const stack = this.stack;
+    // A non-empty aggregate was charged when it opened; this value is charged as it joins it.
+    if (stack.length > 0) this.charge(end - start + retainedCost(value), start);
     while (stack.length > 0) {
       const frame = stack[stack.length - 1]!;
       frame.items.push(value);
@@ -449,9 +544,20 @@ export class Decoder {
       }
       value = finishFrame(frame.kind, frame.items);
     }
+    this.replyBytes = 0;
     this.annotating = false;
     if (this.onPush !== undefined && value instanceof Push) this.onPush(value);
     else this.onReply(value);
+  }
+
+  /** Adds `bytes` to the estimate of the reply being assembled; fails over maxReplyBytes. */
+  private charge(bytes: number, offset: number): void {
+    this.replyBytes += bytes;
+    if (this.replyBytes > this.maxReplyBytes) this.failReplyBytes(offset);
+  }
+
+  private failReplyBytes(offset: number): never {
+    return this.fail(`reply larger than maxReplyBytes (${this.maxReplyBytes})`, offset);
   }
 
   private fail(message: string, offset: number): never {
@@ -471,36 +577,25 @@ function toMap(items: Reply[]): Map<Reply, Reply> {
   return map;
 }
 
-/** The byte `distance` places from the end of the concatenated parts. */
-function byteFromEnd(parts: readonly Buffer[], distance: number): number | undefined {
-  for (let index = parts.length - 1; index >= 0; index--) {
-    const part = parts[index]!;
-    if (distance <= part.length) return part[part.length - distance];
-    distance -= part.length;
-  }
-  return undefined;
-}
-
-/** UTF-8 text of the concatenated parts without their last `trailing` bytes. */
-function decodeParts(parts: readonly Buffer[], trailing: number): string {
-  const decoder = new StringDecoder('utf8');
-  let remaining = parts.reduce((total, part) => total + part.length, 0) - trailing;
-  let text = '';
-  for (const part of parts) {
-    if (remaining <= 0) break;
-    const take = Math.min(part.length, remaining);
-    text += decoder.write(take === part.length ? part : part.subarray(0, take));
-    remaining -= take;
-  }
-  return text + decoder.end();
-}
-
-function findCR(buffer: Buffer, start: number): number {
+/** Returns the index of the first CR or LF from `start`, or -1. A text line holds neither. */
+function findLineEnd(buffer: Buffer, start: number): number {
   const length = buffer.length;
   // Short lines are the common case; a plain loop beats indexOf's native call there.
   const stop = Math.min(length, start + 32);
-  for (let index = start; index < stop; index++) if (buffer[index] === CR) return index;
-  return stop === length ? -1 : buffer.indexOf(CR, stop);
+  for (let index = start; index < stop; index++) {
+    const byte = buffer[index]!;
+    // One comparison passes every printable byte; only control bytes need the exact test.
+    if (byte <= CR && (byte === CR || byte === LF)) return index;
+  }
+  return stop === length ? -1 : findLineEndFar(buffer, stop);
+}
+
+/** findLineEnd past the first 32 bytes, kept apart so that the short-line loop inlines. */
+function findLineEndFar(buffer: Buffer, start: number): number {
+  const cr = buffer.indexOf(CR, start);
+  const lineFeed = buffer.indexOf(LF, start);
+  if (cr === -1 || lineFeed === -1) return cr === -1 ? lineFeed : cr;
+  return Math.min(cr, lineFeed);
 }
 
 function decodeText(buffer: Buffer, start: number, end: number): string {

@@ -1,16 +1,20 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Decoder, encodeReply, ProtocolError, type Reply, type ReplyValue } from '../src/index.js';
-import { cut, cuts, replyTree } from './arbitraries.js';
-import { type ReferenceResult, referenceDecode } from './reference-decoder.js';
+import { cut, cuts, longLine, rawLine, replyTree } from './arbitraries.js';
+import {
+  type ReferenceLimits,
+  type ReferenceResult,
+  referenceDecode,
+} from './reference-decoder.js';
 
 /** Iterations per property; FUZZ_RUNS raises it for a long run. */
 const runs = Number(process.env.FUZZ_RUNS ?? 3_000);
 
 /** Feeds chunks to the real decoder; any exception but ProtocolError fails the test. */
-function realDecode(chunks: Buffer[]): ReferenceResult {
+function realDecode(chunks: Buffer[], limits: ReferenceLimits = {}): ReferenceResult {
   const replies: Reply[] = [];
-  const decoder = new Decoder({ onReply: (reply) => replies.push(reply) });
+  const decoder = new Decoder({ onReply: (reply) => replies.push(reply), ...limits });
   try {
     for (const chunk of chunks) decoder.write(chunk);
   } catch (error) {
@@ -18,6 +22,21 @@ function realDecode(chunks: Buffer[]): ReferenceResult {
     return { replies, ending: 'error' };
   }
   return { replies, ending: decoder.idle ? 'complete' : 'incomplete' };
+}
+
+/**
+ * Decodes `wire` fed whole, one byte per chunk and cut at `fractions`: all three must yield the
+ * same replies and the same ending, and agree with the reference decoder.
+ */
+function expectChunkingInvariant(wire: Buffer, fractions: number[], limits: ReferenceLimits = {}) {
+  const whole = realDecode([wire], limits);
+  const byteByByte = realDecode(
+    Array.from({ length: wire.length }, (_, index) => wire.subarray(index, index + 1)),
+    limits,
+  );
+  expect(byteByByte).toEqual(whole);
+  expect(realDecode(cut(wire, fractions), limits)).toEqual(whole);
+  expect(whole).toEqual(referenceDecode(wire, limits));
 }
 
 const mutation = fc.oneof(
@@ -65,12 +84,43 @@ const streams = fc
     Buffer.concat(replies.map((reply) => encodeReply(reply as ReplyValue, { protocol: 3 }))),
   );
 
+/** Long lines, alone or in arrays, in RESP2 (long `:` lines) or RESP3 (long `(` lines). */
+const longLineStreams = fc
+  .tuple(
+    fc.array(fc.oneof(longLine, fc.array(longLine, { maxLength: 3 })), {
+      minLength: 1,
+      maxLength: 4,
+    }),
+    fc.constantFrom(2 as const, 3 as const),
+  )
+  .map(([replies, protocol]) =>
+    Buffer.concat(replies.map((reply) => encodeReply(reply as ReplyValue, { protocol }))),
+  );
+
+/** maxLineLength for the long-line runs: small enough that some lines go over it. */
+const smallLineLimit = fc.constantFrom(16, 40, 64);
+
 describe('fuzzing the decoder against a slow reference decoder', () => {
-  it(`agrees on valid streams in random chunks (${runs} runs)`, () => {
+  it(`agrees on valid streams, whole, byte by byte and in random chunks (${runs} runs)`, () => {
     fc.assert(
       fc.property(streams, cuts, (wire, fractions) => {
-        expect(realDecode(cut(wire, fractions))).toEqual(referenceDecode(wire));
+        expectChunkingInvariant(wire, fractions);
       }),
+      { numRuns: runs },
+    );
+  });
+
+  it(`agrees on long lines under a small maxLineLength, however cut (${runs} runs)`, () => {
+    fc.assert(
+      fc.property(
+        longLineStreams,
+        smallLineLimit,
+        fc.array(mutation, { maxLength: 2 }),
+        cuts,
+        (wire, maxLineLength, mutations, fractions) => {
+          expectChunkingInvariant(mutate(wire, mutations), fractions, { maxLineLength });
+        },
+      ),
       { numRuns: runs },
     );
   });
@@ -82,8 +132,23 @@ describe('fuzzing the decoder against a slow reference decoder', () => {
         fc.array(mutation, { minLength: 1, maxLength: 4 }),
         cuts,
         (wire, mutations, fractions) => {
-          const mutated = mutate(wire, mutations);
-          expect(realDecode(cut(mutated, fractions))).toEqual(referenceDecode(mutated));
+          expectChunkingInvariant(mutate(wire, mutations), fractions);
+        },
+      ),
+      { numRuns: runs },
+    );
+  });
+
+  it(`agrees on raw lines, valid or not, under small limits, however cut (${runs} runs)`, () => {
+    const bodies = fc.constantFrom('abc\r\n', 'a\r\n', '\r\n', 'txt:abcd\r\n');
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(rawLine, bodies), { minLength: 1, maxLength: 6 }),
+        fc.constantFrom(4, 8, 16, 2 ** 20),
+        cuts,
+        (lines, maxLineLength, fractions) => {
+          const wire = Buffer.from(lines.join(''), 'latin1');
+          expectChunkingInvariant(wire, fractions, { maxLineLength });
         },
       ),
       { numRuns: runs },
@@ -93,10 +158,14 @@ describe('fuzzing the decoder against a slow reference decoder', () => {
   it(`agrees on random bytes (${runs} runs)`, () => {
     const alphabet = fc.constantFrom(...Buffer.from('+-:$*%~>|_#,(=!\r\n0123456789-?abc'));
     fc.assert(
-      fc.property(fc.array(alphabet, { maxLength: 60 }), cuts, (bytes, fractions) => {
-        const wire = Buffer.from(bytes);
-        expect(realDecode(cut(wire, fractions))).toEqual(referenceDecode(wire));
-      }),
+      fc.property(
+        fc.array(alphabet, { maxLength: 60 }),
+        fc.constantFrom(4, 8, 2 ** 20),
+        cuts,
+        (bytes, maxLineLength, fractions) => {
+          expectChunkingInvariant(Buffer.from(bytes), fractions, { maxLineLength });
+        },
+      ),
       { numRuns: runs },
     );
   });
