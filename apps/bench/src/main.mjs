@@ -87,10 +87,18 @@ if (chosen.includes('codec')) {
   const { rows, encodeRate } = runCodecBench({ quick });
   out('## 1. Codec only: @x/resp against redis-parser');
   out();
-  out('| decode | @x/resp | redis-parser | ratio |');
-  out('|---|---:|---:|---:|');
-  for (const [name, ours, theirs] of rows) {
-    out(`| ${name} | ${format(ours)} | ${format(theirs)} | ${(ours / theirs).toFixed(2)}x |`);
+  const withBaseline = rows[0]?.[3] !== undefined;
+  out(
+    `| decode | @x/resp | redis-parser | ratio |${withBaseline ? ' baseline | vs baseline |' : ''}`,
+  );
+  out(`|---|---:|---:|---:|${withBaseline ? '---:|---:|' : ''}`);
+  for (const [name, ours, theirs, baseline] of rows) {
+    const versusBaseline = withBaseline
+      ? ` ${format(baseline)} | ${(ours / baseline).toFixed(2)}x |`
+      : '';
+    out(
+      `| ${name} | ${format(ours)} | ${format(theirs)} | ${(ours / theirs).toFixed(2)}x |${versusBaseline}`,
+    );
     if (name.endsWith('(buffers)'))
       chartBars.push([`decode ${name.replace(' (buffers)', '')} vs redis-parser`, ours / theirs]);
   }

@@ -1,4 +1,4 @@
-import type { DecoderOptions } from '@x/resp';
+import { type DecoderOptions, readDecoderLimits } from '@x/resp';
 import { readCount, readTimeLimit } from './time-limit.js';
 
 /** ConnOptions configures a Connection around a socket that is already connected. */
@@ -11,7 +11,11 @@ export interface ConnOptions {
    * timeout, and one with timeout 0 waits for ever. 0 or Infinity turns it off. Default 5,000.
    */
   readTimeoutMs?: number;
-  /** Fail the connection when a write cannot drain for this long. Default: none. */
+  /**
+   * Fail the connection when a write cannot drain for this long: the server takes none of what
+   * is sent. 0 or Infinity turns it off. Default: `readTimeoutMs`, so that a call queued behind
+   * a write to a stopped server is not pending for ever either.
+   */
   writeTimeoutMs?: number;
   /** Unread replies (from send, MONITOR, RESP2 pub/sub) above which reading pauses. Default 10,000. */
   maxBufferedReplies?: number;
@@ -51,13 +55,28 @@ export function readConnOptions(options: ConnOptions): ConnSettings {
   if (options.protocol !== undefined && options.protocol !== 2 && options.protocol !== 3)
     throw new RangeError(`protocol must be 2 or 3, got ${String(options.protocol)}`);
   if (options.maxArgBytes !== undefined) readCount(options.maxArgBytes, 'maxArgBytes', 0);
+  if (options.decoder !== undefined) readDecoderOptions(options.decoder);
+  const readTimeoutMs = readTimeLimit(
+    options.readTimeoutMs,
+    'readTimeoutMs',
+    DEFAULT_READ_TIMEOUT_MS,
+  );
   return {
     resp3: options.protocol === 3,
-    readTimeoutMs: readTimeLimit(options.readTimeoutMs, 'readTimeoutMs', DEFAULT_READ_TIMEOUT_MS),
-    writeTimeoutMs: readTimeLimit(options.writeTimeoutMs, 'writeTimeoutMs', 0),
+    readTimeoutMs,
+    writeTimeoutMs: readTimeLimit(options.writeTimeoutMs, 'writeTimeoutMs', readTimeoutMs),
     closeTimeoutMs: readTimeLimit(options.closeTimeoutMs, 'closeTimeoutMs', 10_000),
     keepAlivePingMs: readTimeLimit(options.keepAlivePingMs, 'keepAlivePingMs', 0),
     maxBufferedReplies: readCount(options.maxBufferedReplies, 'maxBufferedReplies', 10_000),
     maxArgBytes: options.maxArgBytes,
   };
+}
+
+/** Checks `decoder` with the Decoder's own rules, so that dial refuses it before it connects. */
+function readDecoderOptions(decoder: unknown): void {
+  if (typeof decoder !== 'object' || decoder === null)
+    throw new TypeError(
+      `decoder must be an object, got ${decoder === null ? 'null' : typeof decoder}`,
+    );
+  readDecoderLimits(decoder);
 }

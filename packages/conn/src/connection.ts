@@ -15,6 +15,7 @@ import { ConnectionError, TimeoutError } from './errors.js';
 import { OwnerReplies } from './owner-replies.js';
 import { ConnPipeline } from './pipeline.js';
 import { ReadDeadline } from './read-deadline.js';
+import { TransactionWatch } from './redaction.js';
 import { ReplyRouter } from './reply-router.js';
 import { Request, RequestState } from './request.js';
 import { RequestWriter } from './request-writer.js';
@@ -63,6 +64,8 @@ export class Connection implements Conn {
     () => this.#router.expectsUnasked() && this.#fatal === null,
   );
   readonly #pushListeners = new Set<(push: Push) => void>();
+  /** Which commands a MULTI queued, so that traces redact EXEC's reply element by element. */
+  readonly #transaction = new TransactionWatch();
   #fatal: ConnectionError | null = null;
   #closing: ConnectionError | null = null;
   /** Stops close()'s time limit or signal listener. */
@@ -84,8 +87,9 @@ export class Connection implements Conn {
     const keepAlivePingMs = settings.keepAlivePingMs;
     this.#socket = socket;
     this.#writer = new RequestWriter(socket, settings.writeTimeoutMs, {
-      refuses: (request) =>
-        request.kind !== CommandKind.Plain && this.#router.refusedInTransaction(request),
+      beforeWrite: (request) => {
+        if (request.kind !== CommandKind.Plain) this.#router.refuseInTransaction(request);
+      },
       written: (request) => this.#written(request),
       allWritten: () => {
         if (this.#closing !== null && this.#settledAll()) this.#finishClose();
@@ -377,6 +381,11 @@ export class Connection implements Conn {
 
   /** A command went to the socket: it now awaits its reply. */
   #written(request: Request): void {
+    const execRedaction = this.#transaction.note(request.kind, request.wire ?? []);
+    if (execRedaction !== null) {
+      request.execRedaction = execRedaction;
+      request.traceRedaction(execRedaction);
+    }
     // A secret command keeps its arguments until settled, to redact the server's echo of them.
     if (request.kind !== CommandKind.Secret && request.kind !== CommandKind.Hello)
       request.wire = null;

@@ -1,45 +1,161 @@
 import { inspect } from 'node:util';
-import type { Arg, Push } from '@x/resp';
-import { hidesReply, redactArgs, redactError, redactedReply } from './diagnostics.js';
+import { type Arg, type Push, type Reply, ReplyError } from '@x/resp';
+import { CommandKind, commandKind } from './command-kind.js';
+import {
+  commandRedaction,
+  type Redaction,
+  redactArgs,
+  redactedReply,
+  redactValue,
+  showAll,
+  TransactionWatch,
+} from './redaction.js';
 import type { CallOptions, Conn, Pipeline } from './types.js';
 
 /** Logger receives one line per call. `console.log` fits. */
 export type Logger = (line: string) => void;
 
+/** Hides a whole reply: what the log cannot attribute to a command without secrets. */
+const hideAll: Redaction = { reply: () => redactedReply, error: (error) => error };
+
+/**
+ * SendRedactions mirrors the owner's reply stream (the replies of `send`, read by `receive` or
+ * collected by `do`) so that each reply is logged as the command that asked for it allows.
+ * Replies nobody asked for (pub/sub, MONITOR) and receives given up put the mirror out of step;
+ * from then on every reply read from the stream is hidden while a secret send may be unread.
+ */
+class SendRedactions {
+  /** How to show the unread sends' replies, oldest first. */
+  #unread: Redaction[] = [];
+  #inStep = true;
+  #sends = 0;
+  /** The number of the latest send whose reply or error is redacted. */
+  #lastSecret = 0;
+  /** Every send up to this number has been collected by a `do`. */
+  #collectedUpTo = 0;
+
+  sent(kind: CommandKind, redaction: Redaction): void {
+    this.#sends++;
+    if (redaction !== showAll) this.#lastSecret = this.#sends;
+    this.written(kind);
+    this.#unread.push(redaction);
+  }
+
+  /** A command of this kind went out, by `send` or by a pipeline on the same connection. */
+  written(kind: CommandKind): void {
+    // RESP2 confirmations and messages, and MONITOR lines, join the owner's stream unasked.
+    if (
+      kind === CommandKind.Subscribe ||
+      kind === CommandKind.Unsubscribe ||
+      kind === CommandKind.Monitor
+    )
+      this.#inStep = false;
+  }
+
+  /** A receive() takes the next reply: how to show it. */
+  receive(): Redaction {
+    const next = this.#unread.shift() ?? showAll;
+    return this.#inStep ? next : this.#guard();
+  }
+
+  /** A receive() failed: unless with an error reply, it may have taken nothing. */
+  receiveFailed(error: unknown): void {
+    if (!(error instanceof ReplyError)) this.#inStep = false;
+  }
+
+  /** A `do` collects every unread send; `done` tells once it settles how it went. */
+  collect(): { redactions: Redaction[]; done: (error?: unknown) => void } {
+    const redactions = this.#unread.splice(0);
+    const upTo = this.#sends;
+    const done = (error?: unknown) => {
+      // Failed before collecting (refused) or part-way (time limit): the stream is unknown.
+      if (error !== undefined && !(error instanceof ReplyError)) this.#inStep = false;
+      else this.#collectedUpTo = Math.max(this.#collectedUpTo, upTo);
+    };
+    return { redactions: this.#inStep ? redactions : [this.#guard()], done };
+  }
+
+  #guard(): Redaction {
+    return this.#lastSecret > this.#collectedUpTo ? hideAll : showAll;
+  }
+}
+
+/** Each error redaction in turn: the error of a `do` may be any collected send's. */
+function allErrors(redactions: readonly Redaction[]): Redaction {
+  return {
+    reply: (reply) => reply,
+    error: (error) => redactions.reduce((shown, redaction) => redaction.error(shown), error),
+  };
+}
+
+/** do(""): one reply per collected send, each shown as its command allows. */
+function eachReply(redactions: readonly Redaction[]): Redaction {
+  return {
+    reply: (replies) =>
+      Array.isArray(replies) && replies.length === redactions.length
+        ? replies.map((reply, index) => redactValue(redactions[index]!, reply))
+        : redactions.every((redaction) => redaction === showAll)
+          ? replies
+          : redactedReply,
+    error: allErrors(redactions).error,
+  };
+}
+
 /**
  * Wraps a connection so that every call is logged with its arguments and outcome, as Redigo's
- * NewLoggingConn does. Arguments of AUTH, HELLO and the like are replaced by '?'.
+ * NewLoggingConn does. Arguments of AUTH, HELLO and the like are replaced by '?', and so are
+ * replies that may hold a password (CONFIG GET requirepass), inside EXEC's reply too.
  */
 export function newLoggingConn(conn: Conn, log: Logger, prefix = 'redis'): Conn {
+  const transaction = new TransactionWatch();
+  const sends = new SendRedactions();
   const show = (value: unknown) =>
     inspect(value, { breakLength: Number.POSITIVE_INFINITY, depth: 4 });
   const describe = (command: string, args: readonly Arg[]) =>
     [command, ...redactArgs(command, args)].map(show).join(', ');
+  // In call order, which is the order the connection writes the owner's commands in.
+  const redactionOf = (command: string, args: readonly Arg[]) =>
+    transaction.note(commandKind(command), [command, ...args]) ?? commandRedaction(command, args);
   const logged = async <T>(
     call: string,
     run: () => Promise<T>,
-    command = '',
-    args: readonly Arg[] = [],
+    redaction: Redaction = showAll,
+    settled: (error?: unknown) => void = () => {},
   ): Promise<T> => {
-    const secret = hidesReply(command);
     try {
       const result = await run();
-      log(`${prefix}.${call} -> (${secret ? redactedReply : show(result)}, null)`);
+      settled();
+      log(`${prefix}.${call} -> (${show(redaction.reply(result))}, null)`);
       return result;
     } catch (error) {
+      settled(error);
       // Servers echo the arguments of a command they refuse: redact them as in the call.
-      const shown = redactError(command, args, error);
+      const shown = redaction.error(error);
       log(
         `${prefix}.${call} -> (null, ${shown instanceof Error ? `${shown.name}: ${shown.message}` : show(shown)})`,
       );
       throw error;
     }
   };
+  // A `do` reads every unread send's reply too: do("") returns them, do(cmd) may throw one's error.
+  const loggedDo = (call: string, run: () => Promise<Reply>, command: string, args: Arg[]) => {
+    const own = command === '' ? null : redactionOf(command, args);
+    const { redactions, done } = sends.collect();
+    const redaction =
+      own === null
+        ? eachReply(redactions)
+        : { reply: own.reply, error: allErrors([...redactions, own]).error };
+    return logged(call, run, redaction, done);
+  };
+  const receiving = (call: string, run: () => Promise<Reply>) =>
+    logged(call, run, sends.receive(), (error) => {
+      if (error !== undefined) sends.receiveFailed(error);
+    });
   const wrapped: Conn = {
     do: (command, ...args) =>
-      logged(`do(${describe(command, args)})`, () => conn.do(command, ...args), command, args),
+      loggedDo(`do(${describe(command, args)})`, () => conn.do(command, ...args), command, args),
     doWith: (options: CallOptions, command, ...args) =>
-      logged(
+      loggedDo(
         `doWith(${describe(command, args)})`,
         () => conn.doWith(options, command, ...args),
         command,
@@ -48,11 +164,23 @@ export function newLoggingConn(conn: Conn, log: Logger, prefix = 'redis'): Conn 
     send: (command, ...args) => {
       log(`${prefix}.send(${describe(command, args)})`);
       conn.send(command, ...args);
+      sends.sent(commandKind(command), redactionOf(command, args));
     },
     flush: () => logged('flush()', () => conn.flush()),
-    receive: () => logged('receive()', () => conn.receive()),
-    receiveWith: (options) => logged('receiveWith()', () => conn.receiveWith(options)),
-    pipeline: (): Pipeline => conn.pipeline(),
+    receive: () => receiving('receive()', () => conn.receive()),
+    receiveWith: (options) => receiving('receiveWith()', () => conn.receiveWith(options)),
+    pipeline: (): Pipeline => {
+      const pipeline = conn.pipeline();
+      return {
+        send: (command, ...args) => {
+          pipeline.send(command, ...args);
+          sends.written(commandKind(command));
+        },
+        flush: () => pipeline.flush(),
+        receive: () => pipeline.receive(),
+        receiveAll: () => pipeline.receiveAll(),
+      };
+    },
     onPush: (listener: (push: Push) => void) => conn.onPush(listener),
     err: () => conn.err(),
     close: () => logged('close()', () => conn.close()),

@@ -33,8 +33,13 @@ export class ReplyRouter {
   readonly written = new Queue<Request>();
   /** The protocol the server speaks now: set by the options, then followed through HELLO and RESET. */
   resp3: boolean;
-  /** MONITOR was written (and no RESET since): monitor lines are data, not strays. */
+  /** MONITOR was written (and no RESET since): no keep-alive PING may go out. */
   monitoring = false;
+  /**
+   * The server answered MONITOR: monitor lines may come from here on. Until then a string
+   * reply belongs to the command it answers, however much it looks like a monitor line.
+   */
+  #monitorConfirmed = false;
   #subscriptions = new SubscriptionTracker();
   /** RESP2 SUBSCRIBE commands written and not yet settled: their confirmations may come unasked. */
   #subscribesInFlight = 0;
@@ -85,16 +90,19 @@ export class ReplyRouter {
 
   /**
    * An UNSUBSCRIBE without names queued in MULTI is confirmed once per channel held when EXEC
-   * runs, which cannot be known when it is written: EXEC's reply could not be framed. Refused.
+   * runs, which cannot be known when it is written: EXEC's reply could not be framed. It is
+   * refused, and the transaction with it, as the server refuses a command it cannot queue: an
+   * ECHO without its argument goes in its place, which the server refuses at once and which makes
+   * it answer EXEC with EXECABORT. Nothing of the transaction runs, and MULTI never stays open.
    */
-  refusedInTransaction(request: Request): boolean {
-    if (this.#transactionSurplus < 0 || request.confirming?.remaining !== -1) return false;
-    request.fail(
+  refuseInTransaction(request: Request): void {
+    if (this.#transactionSurplus < 0 || request.confirming?.remaining !== -1) return;
+    request.standIn(
+      [TRANSACTION_SPOILER],
       new TypeError(
-        `${request.confirming.kind.toUpperCase()} inside MULTI must name its channels: without names its confirmations cannot be matched`,
+        `${request.confirming.kind.toUpperCase()} inside MULTI must name its channels: without names its confirmations cannot be matched (the transaction is discarded)`,
       ),
     );
-    return true;
   }
 
   /** Replies nobody asked for are expected: MONITOR lines, or RESP2 pub/sub while subscribed. */
@@ -108,6 +116,9 @@ export class ReplyRouter {
   /** What a settled command changes: RESET and HELLO switch the protocol, EXEC may subscribe. */
   #noteSettled(head: Request, reply: Reply): void {
     switch (head.kind) {
+      case CommandKind.Monitor:
+        if (reply === 'OK') this.#monitorConfirmed = true;
+        break;
       case CommandKind.Exec:
         this.#subscriptions.applyNested(reply, (item) =>
           item instanceof Push ? item.values : !this.resp3 && Array.isArray(item) ? item : null,
@@ -117,6 +128,7 @@ export class ReplyRouter {
         if (reply === 'RESET') {
           this.#subscriptions = new SubscriptionTracker();
           this.monitoring = false;
+          this.#monitorConfirmed = false;
           this.#transactionSurplus = -1;
           this.resp3 = false;
         }
@@ -159,10 +171,11 @@ export class ReplyRouter {
     for (const item of reply)
       if (item instanceof Push && confirmationKind(item.values) === '') strays++;
     if (strays === 0) return false;
-    const kept = reply.filter(
-      (item) => !(item instanceof Push) || confirmationKind(item.values) !== '',
-    );
-    for (const item of reply) if (!kept.includes(item)) this.#host.notifyPush(item as Push);
+    const kept: Reply[] = [];
+    for (const item of reply) {
+      if (item instanceof Push && confirmationKind(item.values) === '') this.#host.notifyPush(item);
+      else kept.push(item);
+    }
     const remaining = (head.confirming?.remaining ?? 0) + strays;
     head.confirming = { kind: 'exec', remaining, parts: kept };
     return true;
@@ -171,6 +184,7 @@ export class ReplyRouter {
   #settleHead(head: Request, reply: Reply): void {
     if (head.wire !== null && reply instanceof ReplyError)
       reply = redactError(String(head.wire[0]), head.wire.slice(1), reply) as ReplyError;
+    else if (head.execRedaction !== null) reply = head.execRedaction.forCaller(reply);
     this.#shiftHead(head);
     head.complete(reply);
     if (head.kind !== CommandKind.Plain) this.#noteSettled(head, reply);
@@ -203,13 +217,16 @@ export class ReplyRouter {
       this.#execPart(head, confirming, reply);
       return;
     }
-    if (this.monitoring && typeof reply === 'string' && isMonitorLine(reply)) {
+    if (this.#monitorConfirmed && typeof reply === 'string' && isMonitorLine(reply)) {
       this.#unasked(reply);
       return;
     }
+    // A RESP2 message or confirmation comes only while the server holds a subscription, or as
+    // the answer of the subscribe command at the head. A command that runs before the first
+    // SUBSCRIBE is confirmed gets its reply, whatever it looks like.
     if (
       !this.resp3 &&
-      (confirming !== null || this.expectsUnasked()) &&
+      (confirming !== null || this.#subscriptions.total > 0) &&
       this.#routeResp2PubSub(head, reply)
     )
       return;
@@ -269,6 +286,9 @@ export class ReplyRouter {
     this.#host.toOwner(reply);
   }
 }
+
+/** A command every server refuses while queueing a transaction (wrong arity): EXEC then aborts. */
+const TRANSACTION_SPOILER = 'ECHO';
 
 /** The protocol a HELLO reply reports (its `proto` field), or 0 when it is not one. */
 function helloProtocol(reply: Reply): number {

@@ -7,8 +7,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** What the writer tells its connection. */
 export interface WriterHost {
-  /** Whether to refuse `request` now, at the moment it would be written (the host fails it). */
-  refuses(request: Request): boolean;
+  /** `request` is about to be written: the host may put a stand-in in its place (Request.standIn). */
+  beforeWrite(request: Request): void;
   /** `request` was handed to the socket. */
   written(request: Request): void;
   /** Every queued command has been handed to the socket. */
@@ -79,7 +79,8 @@ export class RequestWriter {
     while (index < batch.length) {
       while (index < batch.length && this.#encoder.byteLength < WRITE_BATCH_BYTES) {
         const request = batch[index++]!;
-        if (request.state !== RequestState.Unwritten || this.#host.refuses(request)) continue;
+        if (request.state !== RequestState.Unwritten) continue;
+        this.#host.beforeWrite(request);
         this.#encoder.addWire(request.wire!);
         request.state = RequestState.Written;
         this.#host.written(request);

@@ -1,13 +1,7 @@
 import { type Reply, ReplyError } from '@x/resp';
 import type { CommandKind } from './command-kind.js';
-import {
-  commandEndChannel,
-  commandStartChannel,
-  hidesReply,
-  redactArgs,
-  redactError,
-  redactedReply,
-} from './diagnostics.js';
+import { commandEndChannel, commandStartChannel, redactArgs } from './diagnostics.js';
+import { commandRedaction, type ExecRedaction, type Redaction } from './redaction.js';
 import type { Confirming } from './subscriptions.js';
 
 /** A command's arguments, converted once: what the encoder writes. */
@@ -51,6 +45,10 @@ export class Request {
   #reject: ((error: unknown) => void) | null = null;
   #disarm: (() => void) | null = null;
   #trace: Trace | null = null;
+  /** EXEC after a transaction that queued a secret command: how its reply is redacted. */
+  execRedaction: ExecRedaction | null = null;
+  /** Set by standIn(): the error this request settles with when the stand-in's reply comes. */
+  #refusal: Error | null = null;
 
   constructor(
     wire: WireCommand,
@@ -77,8 +75,22 @@ export class Request {
     this.#disarm = disarm;
   }
 
+  /**
+   * Refuses this command where it stands in the queue: `wire` is written in its place, and the
+   * request fails with `refusal` when that reply comes, so every reply keeps its order.
+   */
+  standIn(wire: WireCommand, refusal: Error): void {
+    this.wire = wire;
+    this.confirming = null;
+    this.#refusal = refusal;
+  }
+
   /** Settles with the server's reply; an abandoned request drops it. */
   complete(reply: Reply): void {
+    if (this.#refusal !== null) {
+      this.fail(this.#refusal);
+      return;
+    }
     if (this.state === RequestState.Settled) return;
     this.state = RequestState.Settled;
     this.wire = null;
@@ -132,20 +144,29 @@ export class Request {
   traceStart(command: string, args: readonly unknown[], connectionId: number): void {
     this.#trace = new Trace(command, args, connectionId);
   }
+
+  /** The trace shows the reply through `redaction`: EXEC's, after a transaction with secrets. */
+  traceRedaction(redaction: Redaction): void {
+    this.#trace?.redactWith(redaction);
+  }
 }
 
 /** One command's trace: the start is published at once, the end when the command settles. */
 class Trace {
   readonly #command: string;
-  readonly #args: readonly unknown[];
+  #redaction: Redaction;
   readonly #connectionId: number;
   readonly #startMs = performance.now();
 
   constructor(command: string, args: readonly unknown[], connectionId: number) {
     this.#command = command;
-    this.#args = args;
+    this.#redaction = commandRedaction(command, args);
     this.#connectionId = connectionId;
     commandStartChannel.publish({ command, args: redactArgs(command, args), connectionId });
+  }
+
+  redactWith(redaction: Redaction): void {
+    this.#redaction = redaction;
   }
 
   end(reply: Reply | undefined, error: unknown): void {
@@ -155,8 +176,8 @@ class Trace {
       durationMs: performance.now() - this.#startMs,
     };
     const failure = error ?? (reply instanceof ReplyError ? reply : undefined);
-    if (failure === undefined) message.reply = hidesReply(this.#command) ? redactedReply : reply;
-    else message.error = redactError(this.#command, this.#args, failure);
+    if (failure === undefined) message.reply = this.#redaction.reply(reply);
+    else message.error = this.#redaction.error(failure);
     commandEndChannel.publish(message);
   }
 }

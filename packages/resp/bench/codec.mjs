@@ -49,13 +49,23 @@ function bench(make, repliesPerCall) {
   return median(results);
 }
 
-const ours = (chunks, bulkStringsAs) => () => {
-  let received = 0;
-  const decoder = new Decoder({ bulkStringsAs, onReply: () => received++ });
-  return () => {
-    for (const chunk of chunks) decoder.write(chunk);
+/**
+ * An earlier build's Decoder, measured beside this one, when BENCH_RESP_BASELINE names its
+ * dist/index.js: an A/B of a decoder change in one run.
+ */
+const BaselineDecoder = process.env.BENCH_RESP_BASELINE
+  ? (await import(process.env.BENCH_RESP_BASELINE)).Decoder
+  : undefined;
+
+const ours =
+  (chunks, bulkStringsAs, DecoderClass = Decoder) =>
+  () => {
+    let received = 0;
+    const decoder = new DecoderClass({ bulkStringsAs, onReply: () => received++ });
+    return () => {
+      for (const chunk of chunks) decoder.write(chunk);
+    };
   };
-};
 const theirs = (chunks, returnBuffers) => () => {
   let received = 0;
   const parser = new RedisParser({
@@ -80,8 +90,8 @@ const cases = [
 ];
 
 /**
- * Runs every codec case; resolves to decode rows [name, ours, redis-parser] in replies/s and the
- * encode rate in commands/s.
+ * Runs every codec case; resolves to decode rows [name, ours, redis-parser, baseline?] in
+ * replies/s (baseline only with BENCH_RESP_BASELINE) and the encode rate in commands/s.
  */
 export function runCodecBench({ quick = false } = {}) {
   rounds = quick ? 3 : 5;
@@ -92,7 +102,10 @@ export function runCodecBench({ quick = false } = {}) {
     for (const mode of ['buffer', 'string']) {
       const oursRate = bench(ours(chunks, mode), count);
       const theirsRate = bench(theirs(chunks, mode === 'buffer'), count);
-      rows.push([`${name} (${mode}s)`, oursRate, theirsRate]);
+      const baselineRate = BaselineDecoder
+        ? bench(ours(chunks, mode, BaselineDecoder), count)
+        : undefined;
+      rows.push([`${name} (${mode}s)`, oursRate, theirsRate, baselineRate]);
     }
   }
 
@@ -116,11 +129,17 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     quick: process.argv.includes('--quick'),
   });
   console.log(`Node ${process.version}, ${rounds} rounds of ${roundMs} ms, median\n`);
-  console.log('| decode | @x/resp | redis-parser | ratio |');
-  console.log('|---|---:|---:|---:|');
-  for (const [name, oursRate, theirsRate] of rows) {
+  const withBaseline = BaselineDecoder !== undefined;
+  console.log(
+    `| decode | @x/resp | redis-parser | ratio |${withBaseline ? ' baseline | vs baseline |' : ''}`,
+  );
+  console.log(`|---|---:|---:|---:|${withBaseline ? '---:|---:|' : ''}`);
+  for (const [name, oursRate, theirsRate, baselineRate] of rows) {
+    const versusBaseline = withBaseline
+      ? ` ${format(baselineRate)} | ${(oursRate / baselineRate).toFixed(2)}x |`
+      : '';
     console.log(
-      `| ${name} | ${format(oursRate)} | ${format(theirsRate)} | ${(oursRate / theirsRate).toFixed(2)}x |`,
+      `| ${name} | ${format(oursRate)} | ${format(theirsRate)} | ${(oursRate / theirsRate).toFixed(2)}x |${versusBaseline}`,
     );
   }
   console.log(

@@ -34,6 +34,15 @@ export class BulkBody {
     this.parts.add(part, this.needed);
   }
 
+  /**
+   * The index in `next`, the chunk to add next, of the byte that must be the CR after the body
+   * and is not; -1 when that byte is a CR or is not in `next`.
+   */
+  missingCR(next: Buffer): number {
+    const index = this.needed - 2;
+    return index >= 0 && index < next.length && next[index] !== CR ? index : -1;
+  }
+
   /** Whether the body received ends with CRLF, as a complete bulk string must. */
   endsWithCRLF(): boolean {
     return this.parts.byteFromEnd(2) === CR && this.parts.byteFromEnd(1) === LF;

@@ -77,6 +77,40 @@ describe('Decoder on a bare LF', () => {
   });
 });
 
+// [name, wire, index of the byte whose arrival must fail, offset reported]
+const bulksWithoutCRLF: [string, string, number, number][] = [
+  ['bulk string ended by LF alone', '$3\r\nabc\n', 7, 7],
+  ['bulk string in an array ended by LF alone', '*1\r\n$3\r\nabc\n', 11, 11],
+  ['bulk string followed by a letter', '$3\r\nabcX\r\n', 7, 7],
+  ['blob error ended by LF alone', '!3\r\nERR\n', 7, 7],
+  ['verbatim string ended by LF alone', '=8\r\ntxt:abcd\n', 12, 12],
+  ['empty bulk string ended by LF alone', '$0\r\n\n', 4, 4],
+  ['body past the 4 KiB kept by reference', `$5000\r\n${'v'.repeat(5000)}\n`, 5007, 5007],
+  ['CR followed by a letter', '$3\r\nabc\rX', 8, 7],
+];
+
+describe('Decoder on a bulk body without CRLF', () => {
+  it.each(bulksWithoutCRLF)(
+    'rejects a %s in the write that delivers the bad byte, however it is cut',
+    (_, text, badByte, offset) => {
+      for (const chunks of everyChunking(bytes(text))) {
+        const decoder = new Decoder({ onReply: () => {} });
+        let delivered = 0;
+        for (const chunk of chunks) {
+          delivered += chunk.length;
+          if (delivered <= badByte) {
+            decoder.write(chunk);
+            continue;
+          }
+          expect(() => decoder.write(chunk)).toThrow(/missing CRLF after bulk/);
+          expect(decoder.error?.offset).toBe(offset);
+          break;
+        }
+      }
+    },
+  );
+});
+
 // With maxLineLength 16: each line's content (the bytes between the type byte and CR) is 17.
 const overlongLines: [string, string][] = [
   ['simple string', `+${'a'.repeat(17)}\r\n`],
@@ -168,6 +202,66 @@ describe('Decoder line length', () => {
     decoder.write(bytes('lo'));
     decoder.write(bytes('\r\n:1\r\n:'));
     expect(() => decoder.write(bytes('2x\r\n'))).toThrow(/invalid digit in number \(at byte 14\)/);
+  });
+});
+
+// [name, wire, limits, the failure whole and however cut]. A length line fails at the first
+// byte that breaks a rule; a digit that takes the value past its limit names that limit, even
+// when the same digit also passes maxLineLength.
+const lengthLinesPastTwoLimits: [string, string, Partial<DecoderOptions>, string][] = [
+  [
+    'bulk length past maxBulkLength, then maxLineLength',
+    '$99999\r\n',
+    { maxBulkLength: 100, maxLineLength: 4 },
+    'bulk length over maxBulkLength (100) (at byte 0)',
+  ],
+  [
+    'count past maxAggregateLength, then maxLineLength',
+    '*99999\r\n',
+    { maxAggregateLength: 100, maxLineLength: 4 },
+    'count over maxAggregateLength (100) (at byte 0)',
+  ],
+  [
+    'bulk length passing both limits on the same digit',
+    '$1000\r\n',
+    { maxBulkLength: 100, maxLineLength: 3 },
+    'bulk length over maxBulkLength (100) (at byte 0)',
+  ],
+  [
+    'bulk length past maxBulkLength, then an invalid digit',
+    '$999x\r\n',
+    { maxBulkLength: 100 },
+    'bulk length over maxBulkLength (100) (at byte 0)',
+  ],
+  [
+    'bulk length past maxBulkLength, then CR without LF',
+    '$999\rX',
+    { maxBulkLength: 100 },
+    'bulk length over maxBulkLength (100) (at byte 0)',
+  ],
+  [
+    'leading zeros past maxLineLength before the value passes maxBulkLength',
+    '$0000999\r\n',
+    { maxBulkLength: 100, maxLineLength: 4 },
+    'line longer than maxLineLength (4) (at byte 0)',
+  ],
+];
+
+describe('Decoder on a length line past two limits', () => {
+  it.each(lengthLinesPastTwoLimits)(
+    'fails the same way for a %s, however it is cut',
+    (_, text, limits, expected) => {
+      for (const chunks of everyChunking(bytes(text)))
+        expect(failureOf(chunks, limits).message).toBe(expected);
+    },
+  );
+
+  it('names maxBulkLength for a 1 MiB run of digits with the defaults, whole or cut anywhere', () => {
+    const wire = bytes(`$${'9'.repeat(1024 * 1024 + 10)}\r\n`);
+    const expected = 'bulk length over maxBulkLength (536870912) (at byte 0)';
+    for (const at of [1, 5, 10, 2_622, 1024 * 1024, 1024 * 1024 + 5, wire.length - 1])
+      expect(failureOf([wire.subarray(0, at), wire.subarray(at)]).message).toBe(expected);
+    expect(failureOf([wire]).message).toBe(expected);
   });
 });
 

@@ -1,11 +1,15 @@
 import { BulkBody } from './bulk-body.js';
+import { type DecoderLimits, readDecoderLimits } from './decoder-limits.js';
 import { ProtocolError, ReplyError } from './errors.js';
-import { lineFailures, PendingLine } from './pending-line.js';
+import { lengthLimitOf, lineFailures, PendingLine } from './pending-line.js';
 import { Push, type Reply } from './reply.js';
 import { AGGREGATE_COST, bulkCost, retainedCost } from './reply-cost.js';
 
-/** DecoderOptions configures a Decoder; every limit guards against a hostile or broken peer. */
-export interface DecoderOptions {
+/**
+ * DecoderOptions configures a Decoder; every limit (see DecoderLimits) guards against a hostile
+ * or broken peer, and the constructor throws a TypeError or RangeError for a bad one.
+ */
+export interface DecoderOptions extends Partial<DecoderLimits> {
   /** Called with each complete top-level reply, in stream order. */
   onReply: (reply: Reply) => void;
   /** Called with each top-level RESP3 push frame. Without it, pushes go to `onReply`. */
@@ -14,27 +18,6 @@ export interface DecoderOptions {
   onAttribute?: (attributes: Map<Reply, Reply>) => void;
   /** `'buffer'` (default) yields bulk strings as Buffers; `'string'` decodes them as UTF-8. */
   bulkStringsAs?: 'buffer' | 'string';
-  /** Longest bulk string accepted, in bytes. Default 512 MiB, as the server's proto-max-bulk-len. */
-  maxBulkLength?: number;
-  /** Most elements accepted in one array, set, map or push. Default 2^32 - 1. */
-  maxAggregateLength?: number;
-  /** Deepest nesting of aggregates accepted. Default 128. */
-  maxDepth?: number;
-  /**
-   * Longest line accepted, in bytes between the type byte and CRLF: simple strings, errors,
-   * numbers, doubles, booleans, nulls and the length line of a bulk string or aggregate.
-   * Default 1 MiB. The same line is accepted or refused however the stream is cut.
-   */
-  maxLineLength?: number;
-  /**
-   * Largest estimated memory of one reply while it is assembled, in bytes. Default 1 GiB
-   * (2^30): one 512 MiB bulk string, or about 8 million small bulk strings in one array. Each
-   * value counts its wire bytes plus a measured heap overhead (32 for a number, 40 for a
-   * string, 120 for a Buffer, 800 for an error reply, 200 for an array or map); a bulk string
-   * counts when its header arrives. Text decoded from invalid UTF-8 and bulk strings kept as
-   * views of their socket chunk can use up to twice their wire bytes.
-   */
-  maxReplyBytes?: number;
 }
 
 const CR = 13;
@@ -47,6 +30,8 @@ const COPY_BY_LOOP_BELOW = 64;
 const FAST_DIGITS = 15;
 // Headroom for a bulk header on the fast path: type byte, 15 digits, CRLF, CRLF after the body.
 const FAST_HEADER_BYTES = 20;
+
+const bulkWithoutCRLF = 'missing CRLF after bulk';
 
 const FrameKind = { Array: 0, Map: 1, Push: 2, Attribute: 3 } as const;
 type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
@@ -72,6 +57,7 @@ export class Decoder {
   private readonly maxDepth: number;
   private readonly maxLineLength: number;
   private readonly maxReplyBytes: number;
+  private readonly limits: DecoderLimits;
   /** Longest `:` or `$` line, type byte included, that the fast paths may read. */
   private readonly fastLineLength: number;
   /** Largest bulk length the fast path may take without checking maxReplyBytes. */
@@ -91,25 +77,23 @@ export class Decoder {
   private annotating = false;
 
   constructor(options: DecoderOptions) {
+    const limits = readDecoderLimits(options);
+    this.limits = limits;
     this.onReply = options.onReply;
     this.onPush = options.onPush;
     this.onAttribute = options.onAttribute;
     this.bulkAsString = options.bulkStringsAs === 'string';
-    this.maxBulkLength = options.maxBulkLength ?? 512 * 1024 * 1024;
-    this.maxAggregateLength = options.maxAggregateLength ?? 2 ** 32 - 1;
-    this.maxDepth = options.maxDepth ?? 128;
-    this.maxLineLength = options.maxLineLength ?? 1024 * 1024;
-    this.maxReplyBytes = options.maxReplyBytes ?? 2 ** 30;
+    this.maxBulkLength = limits.maxBulkLength;
+    this.maxAggregateLength = limits.maxAggregateLength;
+    this.maxDepth = limits.maxDepth;
+    this.maxLineLength = limits.maxLineLength;
+    this.maxReplyBytes = limits.maxReplyBytes;
     this.fastLineLength = Math.min(FAST_DIGITS, this.maxLineLength) + 1;
     this.fastBulkLength = Math.min(
       this.maxBulkLength,
       this.maxReplyBytes - FAST_HEADER_BYTES - bulkCost(36, this.bulkAsString),
     );
-    this.line = new PendingLine({
-      maxLineLength: this.maxLineLength,
-      maxBulkLength: this.maxBulkLength,
-      maxAggregateLength: this.maxAggregateLength,
-    });
+    this.line = new PendingLine(limits);
   }
 
   /** The error that stopped this decoder, or null while it is usable. */
@@ -342,6 +326,7 @@ export class Decoder {
   }
 
   private invalidDigit(buffer: Buffer, start: number, index: number): never {
+    this.checkLengthLimit(buffer, start, index);
     if (index - start > this.maxLineLength)
       this.fail(lineFailures.lineLength(this.maxLineLength), start - 1);
     if (buffer[index] === LF) this.fail(lineFailures.bareLineFeed, index);
@@ -357,12 +342,28 @@ export class Decoder {
     index: number,
     digitsStart: number,
   ): number {
+    this.checkLengthLimit(buffer, start, index);
     if (index - start > this.maxLineLength)
       this.fail(lineFailures.lineLength(this.maxLineLength), start - 1);
-    // PendingLine checks the digits so far against the length limits.
+    // Cut before its end: PendingLine goes on checking the line as its bytes arrive.
     if (index + 1 >= buffer.length) return -1;
     if (index === digitsStart) return this.fail(lineFailures.emptyNumber, start);
     return this.fail(lineFailures.missingLineFeed, index + 1);
+  }
+
+  /**
+   * Fails as PendingLine does when the digits of a length line before `end`, its first problem,
+   * already take it past its limit: that failure comes first (see lengthLimitOf). Only called
+   * on a line that did not end cleanly, so a well-formed line pays nothing for it.
+   */
+  private checkLengthLimit(buffer: Buffer, start: number, end: number): void {
+    const limit = lengthLimitOf(buffer[start - 1]!, this.limits);
+    if (limit === null || buffer[start] === 45) return;
+    // Up to the digit that breaks maxLineLength, which counts towards the value first.
+    const stop = Math.min(end, start + this.maxLineLength + 1);
+    let value = 0;
+    for (let index = start; index < stop; index++) value = value * 10 + (buffer[index]! - 48);
+    if (value > limit.max) this.fail(limit.failure, start - 1);
   }
 
   private parseBulk(buffer: Buffer, offset: number, type: number): number {
@@ -376,10 +377,11 @@ export class Decoder {
     const end = bodyStart + size;
     // Counted when the header arrives, so a body that spans chunks is refused before it comes.
     const charged = this.chargeBulk(offset, end + 2, type);
+    // The byte after the body must be CR: fail as soon as it is here, not when the LF would be.
+    if (end < buffer.length && buffer[end] !== CR) return this.fail(bulkWithoutCRLF, end);
     if (end + 2 > buffer.length)
       return this.startSpanningBulk(buffer, offset, bodyStart, size, charged);
-    if (buffer[end] !== CR || buffer[end + 1] !== LF)
-      return this.fail('missing CRLF after bulk', end);
+    if (buffer[end + 1] !== LF) return this.fail(bulkWithoutCRLF, end);
     this.replyBytes -= charged; // deliver() counts the same bytes again
     this.deliver(this.bulkValue(buffer, bodyStart, end, type), offset, end + 2);
     return end + 2;
@@ -429,6 +431,11 @@ export class Decoder {
 
   /** Adds bytes to a bulk body that spans chunks; returns how many it used, or -1 for all. */
   private continueBulk(body: BulkBody, buffer: Buffer): number {
+    const misplaced = body.missingCR(buffer);
+    if (misplaced !== -1) {
+      this.bulk = null;
+      return this.fail(bulkWithoutCRLF, misplaced);
+    }
     if (buffer.length < body.needed) {
       body.add(buffer);
       this.base += buffer.length;
@@ -437,7 +444,7 @@ export class Decoder {
     const used = body.needed;
     body.add(buffer.subarray(0, used));
     this.bulk = null;
-    if (!body.endsWithCRLF()) return this.fail('missing CRLF after bulk', used - 2);
+    if (!body.endsWithCRLF()) return this.fail(bulkWithoutCRLF, used - 2);
     this.replyBytes -= body.charged; // deliver() counts the same bytes again
     this.deliver(body.value(this.bulkAsString), body.offset - this.base, used);
     return used;

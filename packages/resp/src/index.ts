@@ -1,6 +1,11 @@
 export { CommandDecoder, type CommandDecoderOptions, splitInline } from './command-decoder.js';
 export { Decoder, type DecoderOptions } from './decoder.js';
 export {
+  DEFAULT_DECODER_LIMITS,
+  type DecoderLimits,
+  readDecoderLimits,
+} from './decoder-limits.js';
+export {
   type Arg,
   argToWire,
   CommandEncoder,

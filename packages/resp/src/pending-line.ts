@@ -25,6 +25,40 @@ export interface LineLimits {
   maxAggregateLength: number;
 }
 
+/** The largest value a length line may hold, and the failure for one that passes it. */
+export interface LengthLimit {
+  max: number;
+  failure: string;
+}
+
+/**
+ * The limit on the number in a line of RESP type `type`: maxBulkLength for a bulk length,
+ * maxAggregateLength for a count, none (null) for an integer or a text line.
+ *
+ * The rule, the same whole and in chunks: the line is read byte by byte, and a digit that takes
+ * the value past this limit fails with its message, before the line-length limit is checked on
+ * the same byte; more digits could only make the value larger.
+ */
+export function lengthLimitOf(type: number, limits: LineLimits): LengthLimit | null {
+  switch (type) {
+    case 36: // '$' bulk string, '=' verbatim string, '!' blob error
+    case 61:
+    case 33:
+      return { max: limits.maxBulkLength, failure: lineFailures.bulkLength(limits.maxBulkLength) };
+    case 42: // '*' array, '~' set, '%' map, '>' push, '|' attribute
+    case 126:
+    case 37:
+    case 62:
+    case 124:
+      return {
+        max: limits.maxAggregateLength,
+        failure: lineFailures.count(limits.maxAggregateLength),
+      };
+    default:
+      return null;
+  }
+}
+
 /**
  * PendingLine holds an unfinished line (a simple string, a number or a length header) until the
  * chunk with its LF arrives; the parts are joined once then, so a line that arrives one byte per
@@ -92,28 +126,14 @@ export class PendingLine {
   }
 
   private setKind(type: number): void {
-    this.isNumber = true;
+    // ':' integers are numbers without a limit on their value.
+    this.isNumber = type === 58;
     this.numberLimit = Number.POSITIVE_INFINITY;
-    switch (type) {
-      case 58: // ':' integer
-        return;
-      case 36: // '$' bulk string, '=' verbatim string, '!' blob error
-      case 61:
-      case 33:
-        this.numberLimit = this.limits.maxBulkLength;
-        this.numberLimitFailure = lineFailures.bulkLength(this.limits.maxBulkLength);
-        return;
-      case 42: // '*' array, '~' set, '%' map, '>' push, '|' attribute
-      case 126:
-      case 37:
-      case 62:
-      case 124:
-        this.numberLimit = this.limits.maxAggregateLength;
-        this.numberLimitFailure = lineFailures.count(this.limits.maxAggregateLength);
-        return;
-      default:
-        this.isNumber = false;
-    }
+    const limit = lengthLimitOf(type, this.limits);
+    if (limit === null) return;
+    this.isNumber = true;
+    this.numberLimit = limit.max;
+    this.numberLimitFailure = limit.failure;
   }
 
   private check(chunk: Buffer, from: number): void {
@@ -147,6 +167,10 @@ export class PendingLine {
       if (digit >>> 0 <= 9) {
         this.value = this.value * 10 + digit;
         this.digits++;
+        // Checked at each digit, not at the chunk's end: where a chunk ends must not decide
+        // whether this or the line-length limit below fails first.
+        if (!this.negative && this.value > this.numberLimit)
+          this.fail(this.numberLimitFailure, this.offset);
       } else if (byte === 45 && this.contentLength === 0) {
         this.negative = true;
       } else if (byte === 63 && this.contentLength === 0) {
@@ -157,9 +181,6 @@ export class PendingLine {
       if (++this.contentLength > this.limits.maxLineLength)
         this.fail(lineFailures.lineLength(this.limits.maxLineLength), this.offset);
     }
-    // More digits can only make a length larger: refuse it now rather than wait for its end.
-    if (!this.negative && this.value > this.numberLimit)
-      this.fail(this.numberLimitFailure, this.offset);
   }
 
   /** Stream offset of `chunk[index]` for the chunk being added. */

@@ -69,16 +69,43 @@ describe('a server that stops answering', () => {
     }
   });
 
-  it('settles calls to a peer that vanished without a FIN within readTimeoutMs', async () => {
+  it('settles calls to a peer that vanished without a FIN within the default readTimeoutMs', async () => {
     // The fake server reads commands and never answers: what a dead peer looks like.
     fake = await startFakeServer({ onCommand: () => undefined });
-    const conn = await dial(fake.url, { readTimeoutMs: 1_000 });
+    const conn = await dial(fake.url);
     const outcomes = await settleTimes(
       Array.from({ length: 100 }, (_, index) => conn.do('GET', `k${index}`)),
     );
     expect(outcomes.every((outcome) => ConnectionError.is(outcome.error))).toBe(true);
-    expect(Math.min(...outcomes.map((outcome) => outcome.ms))).toBeGreaterThanOrEqual(950);
-    expect(Math.max(...outcomes.map((outcome) => outcome.ms))).toBeLessThan(2_500);
+    const times = outcomes.map((outcome) => outcome.ms);
+    expect(Math.min(...times)).toBeGreaterThanOrEqual(DEFAULT_READ_TIMEOUT_MS - 50);
+    expect(Math.max(...times)).toBeLessThan(DEFAULT_READ_TIMEOUT_MS + 1_500);
+  });
+
+  it('settles, with defaults, calls stuck behind a write the stopped server never takes', async () => {
+    const server = await startRedisServer();
+    try {
+      const large = await dial(server.url);
+      const burst = await dial(server.url);
+      process.kill(server.pid, 'SIGSTOP');
+      // 32 MiB in one argument, and 20,000 commands of 1 KiB: both fill the socket buffers.
+      const calls = [
+        large.do('SET', 'large', Buffer.alloc(32 * 1024 * 1024, 1)),
+        large.do('PING'),
+        ...Array.from({ length: 20_000 }, (_, index) =>
+          burst.do('SET', `burst:${index}`, Buffer.alloc(1024, 2)),
+        ),
+      ];
+      const outcomes = await settleTimes(calls);
+      expect(outcomes.every((outcome) => ConnectionError.is(outcome.error))).toBe(true);
+      expect((outcomes[0]!.error as Error).cause).toBeInstanceOf(TimeoutError);
+      const slowest = Math.max(...outcomes.map((outcome) => outcome.ms));
+      expect(slowest).toBeGreaterThanOrEqual(DEFAULT_READ_TIMEOUT_MS - 50);
+      expect(slowest).toBeLessThan(DEFAULT_READ_TIMEOUT_MS + 1_500);
+    } finally {
+      process.kill(server.pid, 'SIGCONT');
+      await server.stop();
+    }
   });
 
   it('finds a dead peer on an idle connection with the keep-alive PING', async () => {
