@@ -26,6 +26,8 @@ import {
 
 const all = ['codec', 'sequential', 'concurrent', 'pipeline', 'pool', 'large', 'pubsub'];
 const { values } = parseArgs({
+  // `pnpm --filter @x/bench bench -- --quick` passes the '--' through: drop it.
+  args: process.argv.slice(2).filter((arg) => arg !== '--'),
   options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } },
 });
 const quick = values.quick;
