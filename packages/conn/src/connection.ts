@@ -76,7 +76,6 @@ export class Connection implements Conn {
   #keepAliveTimer: NodeJS.Timeout | undefined;
   readonly #deadline: ReadDeadline;
   #bytesRead = 0;
-  #repliesRead = 0;
   readonly #closed: Promise<void>;
 
   constructor(socket: Socket, options: ConnOptions = {}) {
@@ -88,13 +87,14 @@ export class Connection implements Conn {
     this.#socket = socket;
     this.#writer = new RequestWriter(socket, settings.writeTimeoutMs, {
       beforeWrite: (request) => {
-        if (request.kind !== CommandKind.Plain) this.#router.refuseInTransaction(request);
+        if (request.kind !== CommandKind.Plain || this.#router.inTransaction)
+          this.#router.refuseInTransaction(request, String(request.wire![0]));
       },
       written: (request) => this.#written(request),
       allWritten: () => {
         if (this.#closing !== null && this.#settledAll()) this.#finishClose();
       },
-      drained: () => this.#deadline.progress(),
+      drained: () => this.#deadline.drained(),
       timedOut: (writeTimeoutMs) =>
         this.#fail(
           new TimeoutError(`write did not drain within ${writeTimeoutMs} ms`),
@@ -119,10 +119,7 @@ export class Connection implements Conn {
     });
     this.#decoder = new Decoder({
       ...options.decoder,
-      onReply: (reply) => {
-        this.#repliesRead++;
-        this.#router.onReply(reply);
-      },
+      onReply: (reply) => this.#router.onReply(reply),
       onPush: (push) => this.#router.onPush(push),
     });
     this.#closed = new Promise((resolve) => {
@@ -136,14 +133,14 @@ export class Connection implements Conn {
       ).unref();
     }
     socket.on('data', (chunk: Buffer) => {
-      const repliesBefore = this.#repliesRead;
       try {
         this.#decoder.write(chunk);
       } catch (error) {
         this.#fail(error, `invalid reply from server: ${(error as Error).message}`);
       }
-      // Progress is a reply, or part of one: a stream of push frames alone is not an answer.
-      if (this.#repliesRead !== repliesBefore || !this.#decoder.idle) this.#deadline.progress();
+      // Part of a reply that may answer the head is progress; a complete one settled the head
+      // (ReadDeadline.headSettled). Push frames, whole or in part, are not an answer.
+      if (!this.#decoder.idle && !this.#decoder.assemblingPush) this.#deadline.progress();
       this.#bytesRead += chunk.length;
     });
     socket.on('error', (error) => this.#fail(error, `connection failed: ${error.message}`));

@@ -47,9 +47,11 @@ export async function dial(address?: string, options: DialOptions = {}): Promise
   if (fromAddress.tls === true && !settings.tls)
     throw new TypeError('a rediss:// URL needs TLS: remove `tls: false` or use redis://');
   const timeoutMs = readTimeLimit(settings.connectTimeoutMs, 'connectTimeoutMs', 10_000);
-  readTimeLimit(settings.keepAliveMs, 'keepAliveMs', 0);
+  // Infinity, like 0, means no keep-alive probes: setKeepAlive would take it as the OS default.
+  const keepAliveMs = readTimeLimit(settings.keepAliveMs, 'keepAliveMs', 300_000);
   readConnOptions(settings);
   checkWhere(settings);
+  checkKinds(settings);
   if (settings.username !== undefined && settings.password === undefined)
     throw new TypeError(
       'username needs a password: without one the connection would be user "default"',
@@ -67,7 +69,6 @@ export async function dial(address?: string, options: DialOptions = {}): Promise
 
   const socket = await openSocket(settings, signal, whyAborted);
   if (settings.noDelay !== false) socket.setNoDelay(true);
-  const keepAliveMs = settings.keepAliveMs ?? 300_000;
   if (keepAliveMs > 0) socket.setKeepAlive(true, keepAliveMs);
 
   let conn: Connection;
@@ -93,6 +94,20 @@ function checkWhere(settings: DialOptions): void {
     throw new RangeError(`port must be a whole number from 0 to 65535, got ${String(port)}`);
   if (database !== undefined && !(Number.isSafeInteger(database) && database >= 0))
     throw new RangeError(`database must be a whole number of 0 or more, got ${String(database)}`);
+}
+
+/** Refuses string and boolean options of another type, which would be sent or used as text. */
+function checkKinds(settings: DialOptions): void {
+  for (const name of ['host', 'path', 'username', 'password', 'clientName'] as const) {
+    const value = settings[name];
+    // The value is never shown: it may be a password.
+    if (value !== undefined && typeof value !== 'string')
+      throw new TypeError(
+        `${name} must be a string, got ${value === null ? 'null' : typeof value}`,
+      );
+  }
+  if (settings.noDelay !== undefined && typeof settings.noDelay !== 'boolean')
+    throw new TypeError(`noDelay must be true or false, got ${typeof settings.noDelay}`);
 }
 
 function addressSettings(address: string | undefined): UrlSettings {

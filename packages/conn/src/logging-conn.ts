@@ -80,6 +80,62 @@ class SendRedactions {
   }
 }
 
+/** The calls seen since a MULTI, and whether EXEC's elements can still be matched with them. */
+interface Transaction {
+  /** Calls in the transaction that have not settled yet. */
+  unsettled: number;
+  /**
+   * Every call reached the server (it answered: a reply, QUEUED or a queue-time error reply), the
+   * MULTI opened a transaction, and no pipeline taken from the wrapper may have added commands.
+   */
+  certain: boolean;
+}
+
+/**
+ * TransactionCertainty tells whether TransactionWatch, which counts the commands the wrapper was
+ * asked to run since MULTI, counted the commands the server queued: a call refused before it is
+ * written (a bad argument, an aborted signal) is counted but never queued, a pipeline's commands
+ * are queued but never counted, and a MULTI the server refused opens nothing. Only when it is
+ * certain are EXEC's elements shown one by one; otherwise the whole reply is hidden.
+ */
+class TransactionCertainty {
+  #open: Transaction | null = null;
+
+  /**
+   * A command of this kind goes out, by a call (`do`, `doWith`) or by `send`. `settled` is told
+   * how a call ended (a send: at once, once queued); `vouched` says, once EXEC is answered,
+   * whether its elements can be matched.
+   */
+  note(kind: CommandKind): { settled: (error?: unknown) => void; vouched: () => boolean } {
+    let opening = false;
+    if (kind === CommandKind.Multi && this.#open === null) {
+      this.#open = { unsettled: 0, certain: true };
+      opening = true;
+    }
+    const transaction = this.#open;
+    const closing =
+      kind === CommandKind.Exec || kind === CommandKind.Discard || kind === CommandKind.Reset;
+    if (closing) this.#open = null;
+    const counted = transaction !== null && !closing;
+    if (counted) transaction.unsettled++;
+    return {
+      settled: (error) => {
+        if (!counted) return;
+        transaction.unsettled--;
+        // Only an error reply shows the command reached the server; a refused MULTI opened nothing.
+        if (error !== undefined && (opening || !(error instanceof ReplyError)))
+          transaction.certain = false;
+      },
+      vouched: () => transaction?.certain === true && transaction.unsettled === 0,
+    };
+  }
+
+  /** A pipeline taken from the wrapper, or one of its sends: the server may queue unseen commands. */
+  bypassed(): void {
+    if (this.#open !== null) this.#open.certain = false;
+  }
+}
+
 /** Each error redaction in turn: the error of a `do` may be any collected send's. */
 function allErrors(redactions: readonly Redaction[]): Redaction {
   return {
@@ -108,14 +164,29 @@ function eachReply(redactions: readonly Redaction[]): Redaction {
  */
 export function newLoggingConn(conn: Conn, log: Logger, prefix = 'redis'): Conn {
   const transaction = new TransactionWatch();
+  const certainty = new TransactionCertainty();
   const sends = new SendRedactions();
   const show = (value: unknown) =>
     inspect(value, { breakLength: Number.POSITIVE_INFINITY, depth: 4 });
   const describe = (command: string, args: readonly Arg[]) =>
     [command, ...redactArgs(command, args)].map(show).join(', ');
-  // In call order, which is the order the connection writes the owner's commands in.
-  const redactionOf = (command: string, args: readonly Arg[]) =>
-    transaction.note(commandKind(command), [command, ...args]) ?? commandRedaction(command, args);
+  // In call order, which is the order the connection writes the owner's commands in. `settled`
+  // is told how the call ended (a send, once it is queued).
+  const redactionOf = (command: string, args: readonly Arg[]) => {
+    const kind = commandKind(command);
+    const exec = transaction.note(kind, [command, ...args]);
+    const { settled, vouched } = certainty.note(kind);
+    // EXEC's elements, each as its command allows, only if which command each answers is certain;
+    // an EXEC outside any transaction the wrapper saw (a DISCARD given up, say) is hidden whole.
+    const redaction: Redaction =
+      kind !== CommandKind.Exec
+        ? commandRedaction(command, args)
+        : {
+            reply: (reply) => (exec !== null && vouched() ? exec.reply(reply) : redactedReply),
+            error: (error) => (exec ?? showAll).error(error),
+          };
+    return { redaction, settled };
+  };
   const logged = async <T>(
     call: string,
     run: () => Promise<T>,
@@ -144,8 +215,11 @@ export function newLoggingConn(conn: Conn, log: Logger, prefix = 'redis'): Conn 
     const redaction =
       own === null
         ? eachReply(redactions)
-        : { reply: own.reply, error: allErrors([...redactions, own]).error };
-    return logged(call, run, redaction, done);
+        : { reply: own.redaction.reply, error: allErrors([...redactions, own.redaction]).error };
+    return logged(call, run, redaction, (error) => {
+      done(error);
+      own?.settled(error);
+    });
   };
   const receiving = (call: string, run: () => Promise<Reply>) =>
     logged(call, run, sends.receive(), (error) => {
@@ -164,15 +238,19 @@ export function newLoggingConn(conn: Conn, log: Logger, prefix = 'redis'): Conn 
     send: (command, ...args) => {
       log(`${prefix}.send(${describe(command, args)})`);
       conn.send(command, ...args);
-      sends.sent(commandKind(command), redactionOf(command, args));
+      const { redaction, settled } = redactionOf(command, args);
+      settled();
+      sends.sent(commandKind(command), redaction);
     },
     flush: () => logged('flush()', () => conn.flush()),
     receive: () => receiving('receive()', () => conn.receive()),
     receiveWith: (options) => receiving('receiveWith()', () => conn.receiveWith(options)),
     pipeline: (): Pipeline => {
       const pipeline = conn.pipeline();
+      certainty.bypassed();
       return {
         send: (command, ...args) => {
+          certainty.bypassed();
           pipeline.send(command, ...args);
           sends.written(commandKind(command));
         },

@@ -16,11 +16,18 @@ export interface DeadlineHost {
  * `timeoutMs`, plus the head command's own timeout when it blocks (none for timeout 0). One lazy
  * timer: progress only records a time, and the timer, when it fires, re-arms for what is left
  * instead of being reset on every reply.
+ *
+ * Progress is what answers the head: a command settled, part of a reply that is not a push, or
+ * the socket draining for the first time since the head was written (its request is then all
+ * out). Push frames, RESP2 pub/sub messages and later drains are not: a server that keeps
+ * sending messages, or takes writes, but never answers still trips the deadline.
  */
 export class ReadDeadline {
   readonly #timeoutMs: number;
   readonly #host: DeadlineHost;
   #progressAt = Date.now();
+  /** The head's request has left the socket's buffer: a drain no longer counts as progress. */
+  #headFlushed = true;
   #timer: LongTimer | undefined;
 
   /** `timeoutMs` 0 turns the deadline off. */
@@ -34,19 +41,32 @@ export class ReadDeadline {
     return Date.now() - this.#progressAt;
   }
 
-  /** The server sent (part of) a reply, or a write finished: the deadline counts from now. */
+  /** The server sent part of a reply: the deadline counts from now. */
   progress(): void {
+    this.#progressAt = Date.now();
+  }
+
+  /** The socket took everything it was given: the first time since the head was written counts. */
+  drained(): void {
+    if (this.#headFlushed) return;
+    this.#headFlushed = true;
     this.#progressAt = Date.now();
   }
 
   /** A command was written to an empty queue: count from now and make sure the timer runs. */
   start(): void {
     this.#progressAt = Date.now();
+    this.#headFlushed = !this.#host.writing();
     this.#arm();
   }
 
-  /** The head changed; a head that blocked armed the timer with its own allowance, so renew it. */
+  /**
+   * The head was answered: count from now for the next one. A head that blocked armed the timer
+   * with its own allowance, so renew it.
+   */
   headSettled(head: Request, more: boolean): void {
+    this.#progressAt = Date.now();
+    this.#headFlushed = !this.#host.writing();
     if (head.blockingMs !== 0) this.stop();
     if (more) this.#arm();
   }

@@ -33,11 +33,11 @@ export class ReplyRouter {
   readonly written = new Queue<Request>();
   /** The protocol the server speaks now: set by the options, then followed through HELLO and RESET. */
   resp3: boolean;
-  /** MONITOR was written (and no RESET since): no keep-alive PING may go out. */
-  monitoring = false;
+  /** MONITOR commands written and not answered yet. */
+  #monitorsInFlight = 0;
   /**
-   * The server answered MONITOR: monitor lines may come from here on. Until then a string
-   * reply belongs to the command it answers, however much it looks like a monitor line.
+   * The server answered MONITOR with OK: monitor lines may come from here on. Until then a
+   * string reply belongs to the command it answers, however much it looks like a monitor line.
    */
   #monitorConfirmed = false;
   #subscriptions = new SubscriptionTracker();
@@ -45,6 +45,8 @@ export class ReplyRouter {
   #subscribesInFlight = 0;
   /** Inside MULTI (as written): confirmation frames beyond one per queued command; -1 outside. */
   #transactionSurplus = -1;
+  /** RESP2, inside MULTI: a subscribe command was queued, so EXEC runs the rest subscribed. */
+  #transactionSubscribes = false;
   readonly #host: RouterHost;
 
   constructor(resp3: boolean, host: RouterHost) {
@@ -57,25 +59,38 @@ export class ReplyRouter {
     return this.#transactionSurplus >= 0;
   }
 
+  /** MONITOR was written and not refused (and no RESET since): no keep-alive PING may go out. */
+  get monitoring(): boolean {
+    return this.#monitorsInFlight > 0 || this.#monitorConfirmed;
+  }
+
+  #endTransaction(): void {
+    this.#transactionSurplus = -1;
+    this.#transactionSubscribes = false;
+  }
+
   noteWritten(request: Request): void {
     switch (request.kind) {
       case CommandKind.Monitor:
-        this.monitoring = true;
+        this.#monitorsInFlight++;
         break;
       case CommandKind.Multi:
         this.#transactionSurplus = 0;
         break;
       case CommandKind.Discard:
-        this.#transactionSurplus = -1;
+        this.#endTransaction();
         break;
       case CommandKind.Exec:
         if (this.#transactionSurplus > 0)
           request.confirming = { kind: 'exec', remaining: this.#transactionSurplus, parts: null };
-        this.#transactionSurplus = -1;
+        this.#endTransaction();
         break;
       case CommandKind.Subscribe:
       case CommandKind.Unsubscribe: {
-        if (request.kind === CommandKind.Subscribe) this.#subscribesInFlight++;
+        if (request.kind === CommandKind.Subscribe) {
+          this.#subscribesInFlight++;
+          if (this.inTransaction && !this.resp3) this.#transactionSubscribes = true;
+        }
         const confirming = request.confirming;
         if (this.#transactionSurplus >= 0 && confirming !== null) {
           const frames =
@@ -89,20 +104,45 @@ export class ReplyRouter {
   }
 
   /**
-   * An UNSUBSCRIBE without names queued in MULTI is confirmed once per channel held when EXEC
-   * runs, which cannot be known when it is written: EXEC's reply could not be framed. It is
-   * refused, and the transaction with it, as the server refuses a command it cannot queue: an
-   * ECHO without its argument goes in its place, which the server refuses at once and which makes
-   * it answer EXEC with EXECABORT. Nothing of the transaction runs, and MULTI never stays open.
+   * Refuses a command that MULTI would queue but whose replies, once EXEC runs, no client could
+   * match, and the transaction with it (see refusalInTransaction). It is refused as the server
+   * refuses a command it cannot queue: an ECHO without its argument goes in its place, which the
+   * server refuses at once and which makes it answer EXEC with EXECABORT. Nothing of the
+   * transaction runs, MULTI never stays open, and every reply keeps its order.
    */
-  refuseInTransaction(request: Request): void {
-    if (this.#transactionSurplus < 0 || request.confirming?.remaining !== -1) return;
-    request.standIn(
-      [TRANSACTION_SPOILER],
-      new TypeError(
-        `${request.confirming.kind.toUpperCase()} inside MULTI must name its channels: without names its confirmations cannot be matched (the transaction is discarded)`,
-      ),
-    );
+  refuseInTransaction(request: Request, name: string): void {
+    if (this.#transactionSurplus < 0) return;
+    const why = this.#refusalInTransaction(request, name);
+    if (why !== null)
+      request.standIn(
+        [TRANSACTION_SPOILER],
+        new TypeError(`${name.toUpperCase()} inside MULTI ${why} (the transaction is discarded)`),
+      );
+  }
+
+  #refusalInTransaction(request: Request, name: string): string | null {
+    switch (request.kind) {
+      case CommandKind.Unsubscribe:
+        // Confirmed once per channel held when EXEC runs, which is not known now.
+        return request.confirming?.remaining === -1
+          ? 'must name its channels: without names its confirmations cannot be matched'
+          : null;
+      case CommandKind.Hello:
+        return 'is refused: it would switch the protocol while EXEC runs, past the replies that follow';
+      case CommandKind.Monitor:
+        return 'is refused: the server does not run MONITOR in a transaction';
+      case CommandKind.Subscribe:
+      case CommandKind.Exec:
+      case CommandKind.Discard:
+      case CommandKind.Reset:
+        return null;
+    }
+    // RESP2: once a queued SUBSCRIBE has run, a message published while EXEC runs (by a
+    // PUBLISH, a keyspace event) is written inside EXEC's array, where it cannot be told from a
+    // reply. The server's own rule for a subscribed RESP2 connection, applied at queue time.
+    if (this.#transactionSubscribes && name.toUpperCase() !== 'PING')
+      return 'is refused: after a SUBSCRIBE in the same transaction, RESP2 allows only the subscribe commands and PING';
+    return null;
   }
 
   /** Replies nobody asked for are expected: MONITOR lines, or RESP2 pub/sub while subscribed. */
@@ -117,7 +157,12 @@ export class ReplyRouter {
   #noteSettled(head: Request, reply: Reply): void {
     switch (head.kind) {
       case CommandKind.Monitor:
+        this.#monitorsInFlight--;
         if (reply === 'OK') this.#monitorConfirmed = true;
+        break;
+      case CommandKind.Multi:
+        // Refused (nested, or on a subscribed RESP2 connection): no transaction is open.
+        if (reply instanceof ReplyError) this.#endTransaction();
         break;
       case CommandKind.Exec:
         this.#subscriptions.applyNested(reply, (item) =>
@@ -127,9 +172,9 @@ export class ReplyRouter {
       case CommandKind.Reset:
         if (reply === 'RESET') {
           this.#subscriptions = new SubscriptionTracker();
-          this.monitoring = false;
+          this.#monitorsInFlight = 0;
           this.#monitorConfirmed = false;
-          this.#transactionSurplus = -1;
+          this.#endTransaction();
           this.resp3 = false;
         }
         break;

@@ -101,6 +101,11 @@ export class Decoder {
     return this.failure;
   }
 
+  /** True while the reply partly received is a RESP3 push frame (a connection's deadline ignores it). */
+  get assemblingPush(): boolean {
+    return this.stack.length > 0 && this.stack[0]!.kind === FrameKind.Push;
+  }
+
   /** True when no reply is partly received. */
   get idle(): boolean {
     return (

@@ -204,3 +204,112 @@ describe('what redaction keeps', () => {
     ]);
   });
 });
+
+const HIDDEN_EXEC = "redis.do('EXEC') -> ('?', null)";
+const SHOWN_EXEC = "redis.do('EXEC') -> ([ 'OK', '?' ], null)";
+
+/**
+ * The logging connection shows EXEC's elements one by one only when it knows which command each
+ * answers; a call that never reached the server, or a command that reached it unseen, could
+ * otherwise put CONFIG GET's reply under a harmless command's name.
+ */
+const transactions: { name: string; exec: string; run: (conn: Conn) => Promise<void> }[] = [
+  {
+    name: 'a call refused before it is written, and a pipeline send',
+    exec: HIDDEN_EXEC,
+    run: async (conn) => {
+      await conn.do('MULTI');
+      await keep(conn.do('SET', 'redaction:exec', undefined as never));
+      await conn.do('CONFIG', 'GET', 'requirepass');
+      const pipeline = conn.pipeline();
+      pipeline.send('PING');
+      await pipeline.receiveAll();
+      await keep(conn.do('EXEC'));
+    },
+  },
+  {
+    name: 'a call given up before it is written (aborted signal), and a pipeline send',
+    exec: HIDDEN_EXEC,
+    run: async (conn) => {
+      await conn.do('MULTI');
+      await keep(conn.doWith({ signal: AbortSignal.abort() }, 'ECHO', 'x'));
+      await conn.do('CONFIG', 'GET', 'requirepass');
+      const pipeline = conn.pipeline();
+      pipeline.send('PING');
+      await pipeline.receiveAll();
+      await keep(conn.do('EXEC'));
+    },
+  },
+  {
+    name: 'a pipeline that discards the transaction and opens another',
+    exec: HIDDEN_EXEC,
+    run: async (conn) => {
+      await conn.do('MULTI');
+      await conn.do('PING');
+      const pipeline = conn.pipeline();
+      pipeline.send('DISCARD');
+      pipeline.send('MULTI');
+      pipeline.send('CONFIG', 'GET', 'requirepass');
+      await pipeline.receiveAll();
+      await keep(conn.do('EXEC'));
+    },
+  },
+  {
+    name: 'a DISCARD given up before it is written',
+    exec: HIDDEN_EXEC,
+    run: async (conn) => {
+      await conn.do('MULTI');
+      await conn.do('CONFIG', 'GET', 'requirepass');
+      await keep(conn.doWith({ signal: AbortSignal.abort() }, 'DISCARD'));
+      await keep(conn.do('EXEC'));
+    },
+  },
+  {
+    name: 'a WATCH the server refuses inside MULTI (not queued)',
+    exec: SHOWN_EXEC,
+    run: async (conn) => {
+      await conn.do('MULTI');
+      await keep(conn.do('WATCH', 'redaction:exec'));
+      await conn.do('SET', 'redaction:exec', 'shown');
+      await conn.do('CONFIG', 'GET', 'requirepass');
+      await keep(conn.do('EXEC'));
+    },
+  },
+  {
+    name: 'calls not awaited before EXEC',
+    exec: SHOWN_EXEC,
+    run: async (conn) => {
+      const queued = [
+        conn.do('MULTI'),
+        conn.do('SET', 'redaction:exec', 'shown'),
+        conn.do('CONFIG', 'GET', 'requirepass'),
+      ];
+      await keep(conn.do('EXEC'));
+      await Promise.all(queued);
+    },
+  },
+  {
+    name: 'a transaction after one discarded',
+    exec: SHOWN_EXEC,
+    run: async (conn) => {
+      await conn.do('MULTI');
+      await conn.do('PING');
+      await conn.do('DISCARD');
+      await conn.do('MULTI');
+      await conn.do('SET', 'redaction:exec', 'shown');
+      await conn.do('CONFIG', 'GET', 'requirepass');
+      await keep(conn.do('EXEC'));
+    },
+  },
+];
+
+describe("EXEC's elements in the log", () => {
+  it.each(transactions)('$name', async ({ run, exec }) => {
+    await run(observed.conn);
+    const leaks = (text: string) => text.includes(PASSWORD) || text.includes(hex(PASSWORD));
+    expect(observed.lines.filter(leaks)).toEqual([]);
+    expect(observed.lines.find((line) => line.startsWith("redis.do('EXEC')"))).toBe(exec);
+    // The caller still gets the whole reply.
+    expect(observed.outcomes.at(-1)).not.toBeInstanceOf(Error);
+  });
+});

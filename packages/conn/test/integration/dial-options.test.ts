@@ -40,3 +40,39 @@ describe('dial with bad decoder options', () => {
     conn.destroy();
   });
 });
+
+// [option, the error dial must reject with]
+const badKinds: [string, Record<string, unknown>, RegExp][] = [
+  [
+    'password 1234 (a number)',
+    { password: 1234 },
+    /^TypeError: password must be a string, got number$/,
+  ],
+  ['username and password objects', { username: {}, password: 'x' }, /^TypeError: username/],
+  ['clientName true', { clientName: true }, /^TypeError: clientName must be a string/],
+  ['noDelay "yes"', { noDelay: 'yes' }, /^TypeError: noDelay must be true or false/],
+];
+
+describe('dial with options of the wrong kind', () => {
+  it.each(badKinds)('refuses %s before it opens a socket', async (_, options, error) => {
+    const before = fake.connections.length;
+    const outcome = await dial(fake.url, options as never).then(
+      (conn) => {
+        conn.destroy();
+        return 'connected';
+      },
+      (failure: Error) => `${failure.name}: ${failure.message}`,
+    );
+    expect(outcome).toMatch(error);
+    expect(outcome).not.toContain('1234');
+    expect(fake.connections).toHaveLength(before);
+  });
+
+  it('keepAliveMs Infinity connects (no keep-alive probes), like 0', async () => {
+    for (const keepAliveMs of [Number.POSITIVE_INFINITY, 0]) {
+      const conn = await dial(fake.url, { keepAliveMs });
+      expect(await conn.do('PING')).toBe('PONG');
+      conn.destroy();
+    }
+  });
+});

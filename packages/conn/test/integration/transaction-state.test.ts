@@ -1,0 +1,148 @@
+import { ReplyError } from '@x/resp';
+import { type FakeServer, startFakeServer, useRedisServer } from '@x/test-redis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type Connection, dial } from '../../src/index.js';
+
+// The connection follows MULTI, MONITOR and HELLO from the server's answers, and refuses inside
+// MULTI what would make EXEC's replies impossible to match (the transaction is then discarded).
+const redis = useRedisServer();
+let admin: Connection;
+beforeAll(async () => {
+  admin = await dial(redis.url);
+  await admin.do(
+    'ACL',
+    'SETUSER',
+    'nomonitor',
+    'on',
+    '>nomonitor-pw',
+    '~*',
+    '&*',
+    '+@all',
+    '-monitor',
+  );
+});
+afterAll(() => admin?.close());
+let fake: FakeServer | undefined;
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined;
+});
+
+const text = (reply: unknown): unknown =>
+  Array.isArray(reply) ? reply.map(text) : Buffer.isBuffer(reply) ? reply.toString() : reply;
+const outcome = (call: Promise<unknown>) =>
+  call.then(
+    (reply) => text(reply),
+    (error: Error) => `${error.name}: ${error.message}`,
+  );
+
+describe('RESP2: a message published while EXEC runs would land inside its array', () => {
+  it.each([['ch'], ['ch', 'other']])(
+    'SUBSCRIBE %s then PUBLISH inside MULTI: PUBLISH refused, EXECABORT, PING gets PONG',
+    async (...channels) => {
+      const conn = await dial(redis.url, { readTimeoutMs: 2_000 });
+      const calls = [
+        conn.do('MULTI'),
+        conn.do('SUBSCRIBE', ...channels),
+        conn.do('PUBLISH', 'ch', 'hi'),
+        conn.do('EXEC'),
+        conn.do('PING'),
+      ].map(outcome);
+      const [multi, subscribe, publish, exec, ping] = await Promise.all(calls);
+      expect({ multi, subscribe, ping }).toEqual({
+        multi: 'OK',
+        subscribe: 'QUEUED',
+        ping: 'PONG',
+      });
+      expect(publish).toMatch(/^TypeError: PUBLISH inside MULTI is refused: after a SUBSCRIBE/);
+      expect(exec).toMatch(/^ReplyError: EXECABORT/);
+      expect(conn.bufferedReplies).toBe(0);
+      expect(conn.err()).toBeNull();
+      conn.destroy();
+    },
+  );
+
+  it('PING after SUBSCRIBE in the same transaction is allowed', async () => {
+    const conn = await dial(redis.url);
+    conn.send('MULTI');
+    conn.send('SUBSCRIBE', 'pinged');
+    conn.send('PING');
+    const exec = await conn.do('EXEC');
+    expect(text(exec)).toEqual([
+      ['subscribe', 'pinged', 1],
+      ['pong', ''],
+    ]);
+    conn.destroy();
+  });
+});
+
+describe('HELLO and MONITOR inside MULTI', () => {
+  it.each([2, 3] as const)(
+    'RESP%i: HELLO inside MULTI is refused; the protocol stays',
+    async (protocol) => {
+      const conn = await dial(redis.url, { protocol });
+      const calls = [
+        conn.do('MULTI'),
+        conn.do('HELLO', protocol === 2 ? 3 : 2),
+        conn.do('EXEC'),
+      ].map(outcome);
+      const [, hello, exec] = await Promise.all(calls);
+      expect(hello).toMatch(/^TypeError: HELLO inside MULTI is refused/);
+      expect(exec).toMatch(/^ReplyError: EXECABORT/);
+      expect(conn.protocol).toBe(protocol);
+      expect(await conn.do('SUBSCRIBE', 'after-hello')).toBeNull();
+      expect(conn.err()).toBeNull();
+      conn.destroy();
+    },
+  );
+
+  it('MONITOR inside MULTI is refused, and receive() then has nothing to wait for', async () => {
+    const conn = await dial(redis.url);
+    const calls = [conn.do('MULTI'), conn.do('MONITOR'), conn.do('EXEC')].map(outcome);
+    const [, monitor, exec] = await Promise.all(calls);
+    expect(monitor).toMatch(/^TypeError: MONITOR inside MULTI is refused/);
+    expect(exec).toMatch(/^ReplyError: EXECABORT/);
+    await expect(conn.receive()).rejects.toMatchObject({ code: 'ERR_NOTHING_PENDING' });
+    conn.destroy();
+  });
+});
+
+describe('state the server refused', () => {
+  it('a MONITOR refused with NOPERM leaves no MONITOR mode: receive() rejects at once', async () => {
+    const conn = await dial(redis.url, { username: 'nomonitor', password: 'nomonitor-pw' });
+    const refused = await conn.do('MONITOR').catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(ReplyError);
+    await expect(conn.receive()).rejects.toMatchObject({ code: 'ERR_NOTHING_PENDING' });
+    expect(await conn.do('PING')).toBe('PONG');
+    conn.destroy();
+  });
+
+  it('after a refused MONITOR, the keep-alive PING still finds a silent server', async () => {
+    let silent = false;
+    fake = await startFakeServer({
+      onCommand: ([name]) => {
+        if (silent) return undefined;
+        if (name?.toUpperCase() !== 'MONITOR') return 'OK';
+        silent = true;
+        return new ReplyError('NOPERM this user has no permissions to run the monitor command');
+      },
+    });
+    const conn = await dial(fake.url, { keepAlivePingMs: 100 });
+    await conn.do('MONITOR').catch(() => {});
+    const started = Date.now();
+    await conn.closed;
+    expect(conn.err()?.message).toMatch(/keep-alive PING/);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it('RESP2: a MULTI refused while subscribed opens no transaction', async () => {
+    const conn = await dial(redis.url);
+    await conn.do('SUBSCRIBE', 'refused-multi');
+    const multi = await conn.do('MULTI').catch((error: unknown) => error);
+    expect(multi).toBeInstanceOf(ReplyError);
+    // UNSUBSCRIBE without names is only refused inside a transaction.
+    expect(await conn.do('UNSUBSCRIBE')).toBeNull();
+    await expect(conn.receive()).resolves.toEqual(expect.anything());
+    conn.destroy();
+  });
+});
