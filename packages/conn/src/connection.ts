@@ -139,8 +139,10 @@ export class Connection implements Conn {
         this.#fail(error, `invalid reply from server: ${(error as Error).message}`);
       }
       // Part of a reply that may answer the head is progress; a complete one settled the head
-      // (ReadDeadline.headSettled). Push frames, whole or in part, are not an answer.
-      if (!this.#decoder.idle && !this.#decoder.assemblingPush) this.#deadline.progress();
+      // (ReadDeadline.headSettled). Push frames, whole or in part, are not an answer, and where
+      // replies come unasked (RESP2 pub/sub, MONITOR) a part cannot be told apart from one.
+      if (!this.#decoder.idle && !this.#decoder.assemblingPush && !this.#router.expectsUnasked())
+        this.#deadline.progress();
       this.#bytesRead += chunk.length;
     });
     socket.on('error', (error) => this.#fail(error, `connection failed: ${error.message}`));

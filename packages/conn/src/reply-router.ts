@@ -47,6 +47,8 @@ export class ReplyRouter {
   #transactionSurplus = -1;
   /** RESP2, inside MULTI: a subscribe command was queued, so EXEC runs the rest subscribed. */
   #transactionSubscribes = false;
+  /** The MULTI that opened the transaction: only its refusal means there is none (not a nested one's). */
+  #openingMulti: Request | null = null;
   readonly #host: RouterHost;
 
   constructor(resp3: boolean, host: RouterHost) {
@@ -67,6 +69,7 @@ export class ReplyRouter {
   #endTransaction(): void {
     this.#transactionSurplus = -1;
     this.#transactionSubscribes = false;
+    this.#openingMulti = null;
   }
 
   noteWritten(request: Request): void {
@@ -75,7 +78,11 @@ export class ReplyRouter {
         this.#monitorsInFlight++;
         break;
       case CommandKind.Multi:
-        this.#transactionSurplus = 0;
+        // A nested MULTI is refused by the server and leaves the open transaction as it is.
+        if (this.#transactionSurplus < 0) {
+          this.#transactionSurplus = 0;
+          this.#openingMulti = request;
+        }
         break;
       case CommandKind.Discard:
         this.#endTransaction();
@@ -161,8 +168,8 @@ export class ReplyRouter {
         if (reply === 'OK') this.#monitorConfirmed = true;
         break;
       case CommandKind.Multi:
-        // Refused (nested, or on a subscribed RESP2 connection): no transaction is open.
-        if (reply instanceof ReplyError) this.#endTransaction();
+        // The opening MULTI refused (on a subscribed RESP2 connection): no transaction is open.
+        if (reply instanceof ReplyError && head === this.#openingMulti) this.#endTransaction();
         break;
       case CommandKind.Exec:
         this.#subscriptions.applyNested(reply, (item) =>

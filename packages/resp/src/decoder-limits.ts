@@ -18,10 +18,12 @@ export interface DecoderLimits {
   /**
    * Largest estimated memory of one reply while it is assembled, in bytes. Default 1 GiB
    * (2^30): one 512 MiB bulk string, or about 8 million small bulk strings in one array. Each
-   * value counts its wire bytes plus a measured heap overhead (32 for a number, 40 for a
-   * string, 120 for a Buffer, 800 for an error reply, 200 for an array or map); a bulk string
-   * counts when its header arrives. Text decoded from invalid UTF-8 and bulk strings kept as
-   * views of their socket chunk can use up to twice their wire bytes.
+   * value counts its wire bytes plus a measured heap overhead (32 for a number, 40 plus one per
+   * character for a string, since V8 may keep text at two bytes a character, 120 for a Buffer,
+   * 800 plus its message for an error reply, 200 for an array or map); a bulk string counts
+   * when its header arrives. Bulk strings kept as views of their socket chunk can use up to
+   * twice their wire bytes. With `bulkStringsAs: 'string'` a bulk string counts about twice its
+   * length, so one near 512 MiB needs a larger bound (V8 cannot make a string that long anyway).
    */
   maxReplyBytes: number;
 }

@@ -89,9 +89,11 @@ export class Decoder {
     this.maxLineLength = limits.maxLineLength;
     this.maxReplyBytes = limits.maxReplyBytes;
     this.fastLineLength = Math.min(FAST_DIGITS, this.maxLineLength) + 1;
+    // Text may be kept at two bytes a character: half the room.
+    const fastRoom = this.maxReplyBytes - FAST_HEADER_BYTES - bulkCost(36, this.bulkAsString, 0);
     this.fastBulkLength = Math.min(
       this.maxBulkLength,
-      this.maxReplyBytes - FAST_HEADER_BYTES - bulkCost(36, this.bulkAsString),
+      this.bulkAsString ? Math.floor(fastRoom / 2) : fastRoom,
     );
     this.line = new PendingLine(limits);
   }
@@ -103,7 +105,9 @@ export class Decoder {
 
   /** True while the reply partly received is a RESP3 push frame (a connection's deadline ignores it). */
   get assemblingPush(): boolean {
-    return this.stack.length > 0 && this.stack[0]!.kind === FrameKind.Push;
+    // '>' push: its header may itself be cut, before any frame is open.
+    if (this.stack.length === 0) return this.line.type === 62;
+    return this.stack[0]!.kind === FrameKind.Push;
   }
 
   /** True when no reply is partly received. */
@@ -411,7 +415,7 @@ export class Decoder {
    * reply that is one value.
    */
   private chargeBulk(offset: number, end: number, type: number): number {
-    const cost = end - offset + bulkCost(type, this.bulkAsString);
+    const cost = end - offset + bulkCost(type, this.bulkAsString, end - offset);
     if (this.stack.length === 0) {
       if (cost > this.maxReplyBytes) this.failReplyBytes(offset);
       return 0;

@@ -81,10 +81,16 @@ export class PendingLine {
   private value = 0;
   private negative = false;
   private endsWithCR = false;
+  private typeByte = 0;
   private readonly limits: LineLimits;
 
   constructor(limits: LineLimits) {
     this.limits = limits;
+  }
+
+  /** The RESP type byte of the line held (its first byte), or 0 when none is. */
+  get type(): number {
+    return this.parts.length === 0 ? 0 : this.typeByte;
   }
 
   /** Bytes held; 0 when no line is pending. */
@@ -101,6 +107,7 @@ export class PendingLine {
     this.negative = false;
     this.endsWithCR = false;
     this.parts.clear();
+    this.typeByte = rest[0]!;
     this.setKind(rest[0]!);
     this.check(rest, 1);
     this.parts.add(rest);

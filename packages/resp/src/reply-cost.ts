@@ -13,7 +13,11 @@ import type { Reply } from './reply.js';
  * at 40 digits (43 wire bytes): its digits, charged as wire bytes, cover its growth.
  */
 export const SCALAR_COST = 32;
-/** Cost of a string: measured 34.5 for two characters (16-byte header, 8-byte aligned body). */
+/**
+ * Cost of a string beyond its characters: measured 34.5 for two characters (16-byte header,
+ * 8-byte aligned body). Each character is counted once more, for text V8 keeps at two bytes a
+ * character.
+ */
 export const STRING_COST = 40;
 /** Cost of a Buffer: measured 114.6 for one byte (a Uint8Array object over the shared pool). */
 export const BUFFER_COST = 120;
@@ -29,14 +33,19 @@ export const AGGREGATE_COST = 200;
 export function retainedCost(value: Reply): number {
   if (typeof value === 'object' && value !== null) {
     if (value instanceof Uint8Array) return BUFFER_COST;
-    if (value instanceof ReplyError) return ERROR_COST;
+    if (value instanceof ReplyError) return ERROR_COST + value.message.length;
     return AGGREGATE_COST;
   }
-  return typeof value === 'string' ? STRING_COST : SCALAR_COST;
+  // Text with one character past U+00FF (or one invalid byte, decoded as U+FFFD) is kept at two
+  // bytes a character: with the wire bytes already counted, the length covers the second byte.
+  return typeof value === 'string' ? STRING_COST + value.length : SCALAR_COST;
 }
 
-/** Returns retainedCost() of the value that a bulk header of RESP `type` opens. */
-export function bulkCost(type: number, asString: boolean): number {
-  if (type === 33) return ERROR_COST; // '!' blob error
-  return asString ? STRING_COST : BUFFER_COST;
+/**
+ * Returns at least retainedCost() of the value that a bulk header of RESP `type` opens, its body
+ * `bodyBytes` long: text has at most as many characters as bytes.
+ */
+export function bulkCost(type: number, asString: boolean, bodyBytes: number): number {
+  if (type === 33) return ERROR_COST + bodyBytes; // '!' blob error
+  return asString ? STRING_COST + bodyBytes : BUFFER_COST;
 }

@@ -36,6 +36,13 @@ describe('a server that never answers but keeps sending', () => {
         setTimeout(() => write(push.subarray(10)), 20);
       },
     ],
+    [
+      'each cut after its type byte',
+      (write: (bytes: Buffer) => void) => {
+        write(push.subarray(0, 1));
+        setTimeout(() => write(push.subarray(1)), 20);
+      },
+    ],
   ])('RESP3 push frames %s do not keep GET pending past readTimeoutMs', async (_, send) => {
     fake = await startFakeServer({
       onCommand: ([name], connection) => {
@@ -51,11 +58,19 @@ describe('a server that never answers but keeps sending', () => {
     expect(waited).toBeLessThan(1_500);
   });
 
-  it('RESP2 messages do not keep PING pending past readTimeoutMs', async () => {
+  it.each([
+    ['whole', 0],
+    ['each cut at byte 10', 10],
+  ])('RESP2 messages %s do not keep PING pending past readTimeoutMs', async (_, cutAt) => {
+    const message = Buffer.from('*3\r\n$7\r\nmessage\r\n$4\r\nchan\r\n$7\r\npayload\r\n');
     fake = await startFakeServer({
       onCommand: ([name], connection) => {
         if (name?.toUpperCase() === 'SUBSCRIBE') return ['subscribe', 'chan', 1];
-        timers.push(setInterval(() => connection.reply(['message', 'chan', 'payload']), 100));
+        const send = () => {
+          connection.write(message.subarray(0, cutAt || message.length));
+          if (cutAt) setTimeout(() => connection.write(message.subarray(cutAt)), 20);
+        };
+        timers.push(setInterval(send, 100));
         return undefined;
       },
     });

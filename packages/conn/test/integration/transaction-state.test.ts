@@ -146,3 +146,38 @@ describe('state the server refused', () => {
     conn.destroy();
   });
 });
+
+describe('a nested MULTI the server refuses leaves the transaction open', () => {
+  it('keep-alive PINGs stay out of it: EXEC gets only the queued command', async () => {
+    const conn = await dial(redis.url, { keepAlivePingMs: 100 });
+    expect(await conn.do('MULTI')).toBe('OK');
+    await expect(conn.do('MULTI')).rejects.toThrow(/nested/);
+    expect(await conn.do('SET', 'nested:a', '1')).toBe('QUEUED');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(text(await conn.do('EXEC'))).toEqual(['OK']);
+    conn.destroy();
+  });
+
+  it('RESP2: PUBLISH after SUBSCRIBE is still refused; every caller gets its own reply', async () => {
+    const conn = await dial(redis.url, { readTimeoutMs: 2_000 });
+    expect(await conn.do('MULTI')).toBe('OK');
+    // Answered before the rest is written: the transaction must still count as open.
+    const nested = await outcome(conn.do('MULTI'));
+    const calls = [
+      conn.do('SUBSCRIBE', 'ch'),
+      conn.do('PUBLISH', 'ch', 'hi'),
+      conn.do('ECHO', 'mine'),
+      conn.do('EXEC'),
+      conn.do('PING'),
+    ].map(outcome);
+    const [subscribe, publish, echo, exec, ping] = await Promise.all(calls);
+    expect(nested).toMatch(/^ReplyError: ERR MULTI calls can not be nested/);
+    expect(subscribe).toBe('QUEUED');
+    expect(publish).toMatch(/^TypeError: PUBLISH inside MULTI is refused/);
+    expect(echo).toMatch(/^TypeError: ECHO inside MULTI is refused/);
+    expect(exec).toMatch(/^ReplyError: EXECABORT/);
+    expect(ping).toBe('PONG');
+    expect(conn.bufferedReplies).toBe(0);
+    conn.destroy();
+  });
+});
