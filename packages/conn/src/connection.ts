@@ -141,7 +141,7 @@ export class Connection implements Conn {
       // Part of a reply that may answer the head is progress; a complete one settled the head
       // (ReadDeadline.headSettled). Push frames, whole or in part, are not an answer, and where
       // replies come unasked (RESP2 pub/sub, MONITOR) a part cannot be told apart from one.
-      if (!this.#decoder.idle && !this.#decoder.assemblingPush && !this.#router.expectsUnasked())
+      if (!this.#decoder.idle && !this.#decoder.assemblingPush && !this.#router.unaskedNow())
         this.#deadline.progress();
       this.#bytesRead += chunk.length;
     });
@@ -359,7 +359,13 @@ export class Connection implements Conn {
     if (typeof command !== 'string')
       throw new TypeError(`the command name must be a string, got ${typeof command}`);
     const wire = commandToWire([command, ...args], this.#maxArgBytes);
-    const kind = commandKind(command);
+    let kind = commandKind(command);
+    // With arguments the server refuses them for their arity: no transaction opens or ends.
+    if (
+      wire.length > 1 &&
+      (kind === CommandKind.Multi || kind === CommandKind.Discard || kind === CommandKind.Reset)
+    )
+      kind = CommandKind.Plain;
     let confirming: Confirming | null = null;
     let blockingMs = 0;
     if (kind === CommandKind.Blocking) {
@@ -449,7 +455,7 @@ export class Connection implements Conn {
   #keepAlive(intervalMs: number): void {
     if (this.#fatal !== null || this.#closing !== null || this.#router.monitoring) return;
     // Inside MULTI a PING would be queued into the caller's transaction.
-    if (this.#router.inTransaction) return;
+    if (this.#router.mayBeInTransaction) return;
     const idle = this.#router.written.length === 0 && this.#writer.pending === 0;
     if (!idle || this.#deadline.idleMs < intervalMs) return;
     // Apart from the owner's sends, so it never collects their replies.

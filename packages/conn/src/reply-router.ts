@@ -49,6 +49,8 @@ export class ReplyRouter {
   #transactionSubscribes = false;
   /** The MULTI that opened the transaction: only its refusal means there is none (not a nested one's). */
   #openingMulti: Request | null = null;
+  /** The server is inside MULTI, as its answers so far say (MULTI's OK until EXEC, DISCARD, RESET). */
+  #serverInTransaction = false;
   readonly #host: RouterHost;
 
   constructor(resp3: boolean, host: RouterHost) {
@@ -59,6 +61,24 @@ export class ReplyRouter {
   /** True between a written MULTI and its EXEC or DISCARD. */
   get inTransaction(): boolean {
     return this.#transactionSurplus >= 0;
+  }
+
+  /**
+   * True while a transaction may be open on the server: as written, or as answered (a MULTI
+   * the write-time view took for refused may still have opened one). A keep-alive PING waits.
+   */
+  get mayBeInTransaction(): boolean {
+    return this.inTransaction || this.#serverInTransaction;
+  }
+
+  /**
+   * Replies nobody asked for may come now, before the head's reply: MONITOR lines once the
+   * server has answered MONITOR, RESP2 pub/sub once it holds a subscription or is confirming one.
+   */
+  unaskedNow(): boolean {
+    if (this.#monitorConfirmed) return true;
+    if (this.resp3) return false;
+    return this.#subscriptions.total > 0 || this.written.peek()?.confirming != null;
   }
 
   /** MONITOR was written and not refused (and no RESET since): no keep-alive PING may go out. */
@@ -73,6 +93,8 @@ export class ReplyRouter {
   }
 
   noteWritten(request: Request): void {
+    // A stand-in for a refused command changes nothing (its ECHO fails at once).
+    if (request.refused) return;
     switch (request.kind) {
       case CommandKind.Monitor:
         this.#monitorsInFlight++;
@@ -85,6 +107,8 @@ export class ReplyRouter {
         }
         break;
       case CommandKind.Discard:
+      case CommandKind.Reset:
+        // RESET is never queued: it ends the transaction when it runs, before what follows it.
         this.#endTransaction();
         break;
       case CommandKind.Exec:
@@ -118,6 +142,15 @@ export class ReplyRouter {
    * transaction runs, MULTI never stays open, and every reply keeps its order.
    */
   refuseInTransaction(request: Request, name: string): void {
+    if (request.kind === CommandKind.Multi && this.#refusesMulti()) {
+      request.standIn(
+        [TRANSACTION_SPOILER],
+        new TypeError(
+          'MULTI on a RESP2 connection that holds or awaits subscriptions is refused (the server refuses it while subscribed)',
+        ),
+      );
+      return;
+    }
     if (this.#transactionSurplus < 0) return;
     const why = this.#refusalInTransaction(request, name);
     if (why !== null)
@@ -125,6 +158,19 @@ export class ReplyRouter {
         [TRANSACTION_SPOILER],
         new TypeError(`${name.toUpperCase()} inside MULTI ${why} (the transaction is discarded)`),
       );
+  }
+
+  /**
+   * RESP2: the server refuses MULTI while subscribed, and whether it still is when MULTI runs
+   * depends on replies not received yet. Refused here, so that the transaction written is the
+   * transaction the server opens.
+   */
+  #refusesMulti(): boolean {
+    return (
+      !this.resp3 &&
+      !this.inTransaction &&
+      (this.#subscriptions.total > 0 || this.#subscribesInFlight > 0)
+    );
   }
 
   #refusalInTransaction(request: Request, name: string): string | null {
@@ -162,16 +208,22 @@ export class ReplyRouter {
 
   /** What a settled command changes: RESET and HELLO switch the protocol, EXEC may subscribe. */
   #noteSettled(head: Request, reply: Reply): void {
+    if (head.refused) return;
     switch (head.kind) {
       case CommandKind.Monitor:
         this.#monitorsInFlight--;
         if (reply === 'OK') this.#monitorConfirmed = true;
         break;
       case CommandKind.Multi:
-        // The opening MULTI refused (on a subscribed RESP2 connection): no transaction is open.
-        if (reply instanceof ReplyError && head === this.#openingMulti) this.#endTransaction();
+        if (reply === 'OK') this.#serverInTransaction = true;
+        // The opening MULTI refused (NOPERM, say): no transaction is open.
+        else if (head === this.#openingMulti) this.#endTransaction();
+        break;
+      case CommandKind.Discard:
+        if (reply === 'OK') this.#serverInTransaction = false;
         break;
       case CommandKind.Exec:
+        this.#serverInTransaction = false;
         this.#subscriptions.applyNested(reply, (item) =>
           item instanceof Push ? item.values : !this.resp3 && Array.isArray(item) ? item : null,
         );
@@ -181,7 +233,7 @@ export class ReplyRouter {
           this.#subscriptions = new SubscriptionTracker();
           this.#monitorsInFlight = 0;
           this.#monitorConfirmed = false;
-          this.#endTransaction();
+          this.#serverInTransaction = false;
           this.resp3 = false;
         }
         break;

@@ -75,6 +75,11 @@ export class Request {
     this.#disarm = disarm;
   }
 
+  /** True once standIn() replaced this command: what it would have changed, it does not. */
+  get refused(): boolean {
+    return this.#refusal !== null;
+  }
+
   /**
    * Refuses this command where it stands in the queue: `wire` is written in its place, and the
    * request fails with `refusal` when that reply comes, so every reply keeps its order.

@@ -304,3 +304,41 @@ describe('Decoder reply memory bound (maxReplyBytes)', () => {
     expect(() => decoder.write(bytes('*2\r\n$2000000\r\nab'))).toThrow(/maxReplyBytes/);
   });
 });
+
+describe('maxReplyBytes does not depend on chunking', () => {
+  /** Whether `wire` decodes, cut as `chunks` says, under the bound. */
+  const accepted = (chunks: Buffer[], options: Partial<DecoderOptions>) => {
+    try {
+      decodeChunks(chunks, options);
+      return true;
+    } catch (error) {
+      if (ProtocolError.is(error)) return false;
+      throw error;
+    }
+  };
+
+  it.each([
+    ['top-level text', 'string', ''],
+    ['nested text', 'string', '*1\r\n'],
+    ['top-level Buffer', 'buffer', ''],
+    ['nested Buffer', 'buffer', '*1\r\n'],
+  ] as const)('%s near the bound: the same verdict whole and cut', (_, bulkStringsAs, prefix) => {
+    const options = { maxReplyBytes: 1_000, bulkStringsAs };
+    const verdicts = new Set<boolean>();
+    for (let size = 300; size <= 1_000; size++) {
+      const wire = bytes(`${prefix}$${size}\r\n${'a'.repeat(size)}\r\n`);
+      const whole = accepted([wire], options);
+      verdicts.add(whole);
+      for (const cut of [prefix.length + 3, wire.length - 5, wire.length - 1]) {
+        const parts = [wire.subarray(0, cut), wire.subarray(cut)];
+        expect({ size, cut, verdict: accepted(parts, options) }).toEqual({
+          size,
+          cut,
+          verdict: whole,
+        });
+      }
+    }
+    // The range crosses the bound: both verdicts were seen.
+    expect(verdicts).toEqual(new Set([true, false]));
+  });
+});

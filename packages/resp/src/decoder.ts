@@ -89,11 +89,11 @@ export class Decoder {
     this.maxLineLength = limits.maxLineLength;
     this.maxReplyBytes = limits.maxReplyBytes;
     this.fastLineLength = Math.min(FAST_DIGITS, this.maxLineLength) + 1;
-    // Text may be kept at two bytes a character: half the room.
-    const fastRoom = this.maxReplyBytes - FAST_HEADER_BYTES - bulkCost(36, this.bulkAsString, 0);
+    // Text counts its wire bytes twice (two bytes a character): half the room.
+    const fastRoom = this.maxReplyBytes - bulkCost(36, this.bulkAsString, 0);
     this.fastBulkLength = Math.min(
       this.maxBulkLength,
-      this.bulkAsString ? Math.floor(fastRoom / 2) : fastRoom,
+      (this.bulkAsString ? Math.floor(fastRoom / 2) : fastRoom) - FAST_HEADER_BYTES,
     );
     this.line = new PendingLine(limits);
   }
@@ -416,6 +416,7 @@ export class Decoder {
    */
   private chargeBulk(offset: number, end: number, type: number): number {
     const cost = end - offset + bulkCost(type, this.bulkAsString, end - offset);
+    // Exactly what deliverNested() charges for the value, so chunking changes nothing.
     if (this.stack.length === 0) {
       if (cost > this.maxReplyBytes) this.failReplyBytes(offset);
       return 0;
@@ -548,7 +549,7 @@ export class Decoder {
   private deliverNested(value: Reply, start: number, end: number): void {
     const stack = this.stack;
     // A non-empty aggregate was charged when it opened; this value is charged as it joins it.
-    if (stack.length > 0) this.charge(end - start + retainedCost(value), start);
+    if (stack.length > 0) this.charge(end - start + retainedCost(value, end - start), start);
     while (stack.length > 0) {
       const frame = stack[stack.length - 1]!;
       frame.items.push(value);

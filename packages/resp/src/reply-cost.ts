@@ -30,22 +30,20 @@ export const AGGREGATE_COST = 200;
  * Returns the estimated heap cost of a complete value, beyond its wire bytes. A non-empty
  * aggregate is charged when its header arrives, so this only sees empty ones.
  */
-export function retainedCost(value: Reply): number {
+export function retainedCost(value: Reply, wireBytes: number): number {
   if (typeof value === 'object' && value !== null) {
     if (value instanceof Uint8Array) return BUFFER_COST;
-    if (value instanceof ReplyError) return ERROR_COST + value.message.length;
+    if (value instanceof ReplyError) return ERROR_COST + wireBytes;
     return AGGREGATE_COST;
   }
   // Text with one character past U+00FF (or one invalid byte, decoded as U+FFFD) is kept at two
-  // bytes a character: with the wire bytes already counted, the length covers the second byte.
-  return typeof value === 'string' ? STRING_COST + value.length : SCALAR_COST;
+  // bytes a character: its wire bytes, counted once more, cover the second byte. Wire bytes, not
+  // characters, so that the cost is known from the header and the same however the value is cut.
+  return typeof value === 'string' ? STRING_COST + wireBytes : SCALAR_COST;
 }
 
-/**
- * Returns at least retainedCost() of the value that a bulk header of RESP `type` opens, its body
- * `bodyBytes` long: text has at most as many characters as bytes.
- */
-export function bulkCost(type: number, asString: boolean, bodyBytes: number): number {
-  if (type === 33) return ERROR_COST + bodyBytes; // '!' blob error
-  return asString ? STRING_COST + bodyBytes : BUFFER_COST;
+/** Returns retainedCost() of the value that a bulk frame of RESP `type`, `wireBytes` long, opens. */
+export function bulkCost(type: number, asString: boolean, wireBytes: number): number {
+  if (type === 33) return ERROR_COST + wireBytes; // '!' blob error
+  return asString ? STRING_COST + wireBytes : BUFFER_COST;
 }

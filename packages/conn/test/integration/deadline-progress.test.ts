@@ -92,3 +92,25 @@ describe('a server that never answers but keeps sending', () => {
     expect(await first).toBeLessThan(1_500);
   });
 });
+
+describe('a reply that arrives slowly but steadily', () => {
+  it('is progress, also with a RESP2 SUBSCRIBE pipelined after it', async () => {
+    const value = 'v'.repeat(20_000);
+    const wire = Buffer.from(`$${value.length}\r\n${value}\r\n`);
+    fake = await startFakeServer({
+      onCommand: ([name], connection) => {
+        if (name?.toUpperCase() === 'SUBSCRIBE') return undefined;
+        void connection
+          .writeSlowly(wire, 1_000, 100)
+          .then(() => connection.reply(['subscribe', 'ch', 1]));
+        return undefined;
+      },
+    });
+    const conn = await dial(fake.url, { readTimeoutMs: 800 });
+    const value_ = conn.do('GET', 'slow');
+    const subscribed = conn.do('SUBSCRIBE', 'ch');
+    expect(((await value_) as Buffer).length).toBe(20_000);
+    expect(await subscribed).toBeNull();
+    conn.destroy();
+  });
+});

@@ -138,8 +138,9 @@ describe('state the server refused', () => {
   it('RESP2: a MULTI refused while subscribed opens no transaction', async () => {
     const conn = await dial(redis.url);
     await conn.do('SUBSCRIBE', 'refused-multi');
+    // Refused before the server can refuse it: the server does the same while subscribed.
     const multi = await conn.do('MULTI').catch((error: unknown) => error);
-    expect(multi).toBeInstanceOf(ReplyError);
+    expect(multi).toBeInstanceOf(TypeError);
     // UNSUBSCRIBE without names is only refused inside a transaction.
     expect(await conn.do('UNSUBSCRIBE')).toBeNull();
     await expect(conn.receive()).resolves.toEqual(expect.anything());
@@ -178,6 +179,55 @@ describe('a nested MULTI the server refuses leaves the transaction open', () => 
     expect(exec).toMatch(/^ReplyError: EXECABORT/);
     expect(ping).toBe('PONG');
     expect(conn.bufferedReplies).toBe(0);
+    conn.destroy();
+  });
+});
+
+describe('what the server runs before the next command decides the transaction', () => {
+  it('MULTI, SET, RESET, MULTI, SET pipelined: keep-alive PINGs stay out of the second one', async () => {
+    const conn = await dial(redis.url, { keepAlivePingMs: 100 });
+    const pipeline = conn.pipeline();
+    for (const command of [['MULTI'], ['SET', 'reset:a', '1'], ['RESET'], ['MULTI']])
+      pipeline.send(...(command as [string, ...string[]]));
+    pipeline.send('SET', 'reset:b', '2');
+    expect(text(await pipeline.receiveAll())).toEqual(['OK', 'QUEUED', 'RESET', 'OK', 'QUEUED']);
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    expect(text(await conn.do('EXEC'))).toEqual(['OK']);
+    conn.destroy();
+  });
+
+  it('MULTI, RESET, HELLO 3: HELLO runs outside any transaction', async () => {
+    const conn = await dial(redis.url);
+    const calls = [conn.do('MULTI'), conn.do('RESET'), conn.do('HELLO', 3)].map(outcome);
+    const [, reset, hello] = await Promise.all(calls);
+    expect(reset).toBe('RESET');
+    // The HELLO reply, not a refusal.
+    expect(typeof hello === 'string' && hello.startsWith('TypeError')).toBe(false);
+    expect(conn.protocol).toBe(3);
+    conn.destroy();
+  });
+
+  it('RESP2: MULTI while subscriptions are held or awaited is refused; after UNSUBSCRIBE it opens', async () => {
+    const conn = await dial(redis.url, { keepAlivePingMs: 100 });
+    await conn.do('SUBSCRIBE', 'held');
+    const calls = [conn.do('MULTI'), conn.do('UNSUBSCRIBE', 'held')].map(outcome);
+    const [multi, unsubscribe] = await Promise.all(calls);
+    expect(multi).toMatch(
+      /^TypeError: MULTI on a RESP2 connection that holds or awaits subscriptions/,
+    );
+    expect(unsubscribe).toBeNull();
+    while (conn.bufferedReplies > 0) await conn.receive();
+    expect(await conn.do('MULTI')).toBe('OK');
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    expect(text(await conn.do('EXEC'))).toEqual([]);
+    conn.destroy();
+  });
+
+  it('MULTI with an argument (refused for its arity) opens no transaction', async () => {
+    const conn = await dial(redis.url, { keepAlivePingMs: 100 });
+    await expect(conn.do('MULTI', 'x')).rejects.toThrow(/wrong number of arguments/);
+    // Not inside MULTI: HELLO is not refused as it would be in a transaction.
+    expect(await conn.do('HELLO', 2)).toBeTruthy();
     conn.destroy();
   });
 });
