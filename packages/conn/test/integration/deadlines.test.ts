@@ -24,6 +24,15 @@ const settleTimes = async (calls: Promise<unknown>[]) => {
   return outcomes;
 };
 
+/** Every call failed with ConnectionError caused by a time-out, the slowest about readTimeoutMs in. */
+function expectTimedOutNearDefault(outcomes: Awaited<ReturnType<typeof settleTimes>>): void {
+  expect(outcomes.every((outcome) => ConnectionError.is(outcome.error))).toBe(true);
+  expect((outcomes[0]?.error as Error | undefined)?.cause).toBeInstanceOf(TimeoutError);
+  const slowest = Math.max(...outcomes.map((outcome) => outcome.ms));
+  expect(slowest).toBeGreaterThanOrEqual(DEFAULT_READ_TIMEOUT_MS - 50);
+  expect(slowest).toBeLessThan(DEFAULT_READ_TIMEOUT_MS + 1_500);
+}
+
 describe('a time limit after send', () => {
   it('rejects the call, keeps the process up and later replies in step', async () => {
     const conn = await dial(redis.url);
@@ -56,13 +65,8 @@ describe('a server that stops answering', () => {
           (index % 2 === 0 ? conn : probed).do('ECHO', `stopped-${index}`),
         ),
       );
-      expect(outcomes.every((outcome) => ConnectionError.is(outcome.error))).toBe(true);
-      const first = outcomes[0]?.error as ConnectionError | undefined;
-      expect(first?.cause).toBeInstanceOf(TimeoutError);
-      expect(first?.sent).toBe(true);
-      const slowest = Math.max(...outcomes.map((outcome) => outcome.ms));
-      expect(slowest).toBeGreaterThanOrEqual(DEFAULT_READ_TIMEOUT_MS - 50);
-      expect(slowest).toBeLessThan(DEFAULT_READ_TIMEOUT_MS + 1_500);
+      expectTimedOutNearDefault(outcomes);
+      expect((outcomes[0]?.error as ConnectionError | undefined)?.sent).toBe(true);
     } finally {
       process.kill(server.pid, 'SIGCONT');
       await server.stop();
@@ -97,11 +101,7 @@ describe('a server that stops answering', () => {
         ),
       ];
       const outcomes = await settleTimes(calls);
-      expect(outcomes.every((outcome) => ConnectionError.is(outcome.error))).toBe(true);
-      expect((outcomes[0]!.error as Error).cause).toBeInstanceOf(TimeoutError);
-      const slowest = Math.max(...outcomes.map((outcome) => outcome.ms));
-      expect(slowest).toBeGreaterThanOrEqual(DEFAULT_READ_TIMEOUT_MS - 50);
-      expect(slowest).toBeLessThan(DEFAULT_READ_TIMEOUT_MS + 1_500);
+      expectTimedOutNearDefault(outcomes);
     } finally {
       process.kill(server.pid, 'SIGCONT');
       await server.stop();
