@@ -51,6 +51,13 @@ export class ReplyRouter {
   #openingMulti: Request | null = null;
   /** The server is inside MULTI, as its answers so far say (MULTI's OK until EXEC, DISCARD, RESET). */
   #serverInTransaction = false;
+  /**
+   * A MULTI refused here: what is written after it, up to EXEC or DISCARD, is refused with it
+   * until its caller has the refusal (the MULTI settles); later commands were sent knowing it.
+   */
+  #refusedTransaction: { multi: Request; refusal: TypeError } | null = null;
+  /** HELLO commands written and not answered: the protocol may change under what follows. */
+  #hellosInFlight = 0;
   readonly #host: RouterHost;
 
   constructor(resp3: boolean, host: RouterHost) {
@@ -58,9 +65,14 @@ export class ReplyRouter {
     this.#host = host;
   }
 
-  /** True between a written MULTI and its EXEC or DISCARD. */
+  /** True between a written MULTI and its EXEC or DISCARD (also one refused here). */
   get inTransaction(): boolean {
-    return this.#transactionSurplus >= 0;
+    return this.#transactionSurplus >= 0 || this.#refusedTransaction !== null;
+  }
+
+  /** RESP2 may be what the server speaks when the next command runs (a HELLO is unanswered). */
+  #mayBeResp2(): boolean {
+    return !this.resp3 || this.#hellosInFlight > 0;
   }
 
   /**
@@ -99,6 +111,9 @@ export class ReplyRouter {
       case CommandKind.Monitor:
         this.#monitorsInFlight++;
         break;
+      case CommandKind.Hello:
+        this.#hellosInFlight++;
+        break;
       case CommandKind.Multi:
         // A nested MULTI is refused by the server and leaves the open transaction as it is.
         if (this.#transactionSurplus < 0) {
@@ -120,7 +135,7 @@ export class ReplyRouter {
       case CommandKind.Unsubscribe: {
         if (request.kind === CommandKind.Subscribe) {
           this.#subscribesInFlight++;
-          if (this.inTransaction && !this.resp3) this.#transactionSubscribes = true;
+          if (this.inTransaction && this.#mayBeResp2()) this.#transactionSubscribes = true;
         }
         const confirming = request.confirming;
         if (this.#transactionSurplus >= 0 && confirming !== null) {
@@ -142,13 +157,23 @@ export class ReplyRouter {
    * transaction runs, MULTI never stays open, and every reply keeps its order.
    */
   refuseInTransaction(request: Request, name: string): void {
+    if (this.#refusedTransaction !== null) {
+      // Nothing of a transaction whose MULTI was refused may run: it would run outside MULTI.
+      const { refusal } = this.#refusedTransaction;
+      if (request.kind === CommandKind.Exec || request.kind === CommandKind.Discard)
+        this.#refusedTransaction = null;
+      if (request.kind !== CommandKind.Reset) {
+        request.standIn([TRANSACTION_SPOILER], refusal);
+        return;
+      }
+      this.#refusedTransaction = null;
+    }
     if (request.kind === CommandKind.Multi && this.#refusesMulti()) {
-      request.standIn(
-        [TRANSACTION_SPOILER],
-        new TypeError(
-          'MULTI on a RESP2 connection that holds or awaits subscriptions is refused (the server refuses it while subscribed)',
-        ),
+      const refusal = new TypeError(
+        'MULTI on a RESP2 connection that holds or awaits subscriptions is refused (the server refuses it while subscribed), and its transaction with it',
       );
+      request.standIn([TRANSACTION_SPOILER], refusal);
+      this.#refusedTransaction = { multi: request, refusal };
       return;
     }
     if (this.#transactionSurplus < 0) return;
@@ -167,7 +192,7 @@ export class ReplyRouter {
    */
   #refusesMulti(): boolean {
     return (
-      !this.resp3 &&
+      this.#mayBeResp2() &&
       !this.inTransaction &&
       (this.#subscriptions.total > 0 || this.#subscribesInFlight > 0)
     );
@@ -238,6 +263,7 @@ export class ReplyRouter {
         }
         break;
       case CommandKind.Hello: {
+        this.#hellosInFlight--;
         const protocol = helloProtocol(reply);
         if (protocol !== 0) this.resp3 = protocol === 3;
       }
@@ -286,6 +312,7 @@ export class ReplyRouter {
   }
 
   #settleHead(head: Request, reply: Reply): void {
+    if (this.#refusedTransaction?.multi === head) this.#refusedTransaction = null;
     if (head.wire !== null && reply instanceof ReplyError)
       reply = redactError(String(head.wire[0]), head.wire.slice(1), reply) as ReplyError;
     else if (head.execRedaction !== null) reply = head.execRedaction.forCaller(reply);
@@ -299,7 +326,7 @@ export class ReplyRouter {
   #shiftHead(head: Request): void {
     this.written.shift();
     if (head.kind === CommandKind.Plain) return;
-    if (head.kind === CommandKind.Subscribe) this.#subscribesInFlight--;
+    if (head.kind === CommandKind.Subscribe && !head.refused) this.#subscribesInFlight--;
   }
 
   onReply(reply: Reply): void {

@@ -75,6 +75,8 @@ describe('mixing the owner stream with shared callers', () => {
     );
     const [pongs] = await Promise.all([pings, publishes]);
     expect(pongs.every((pong) => text(pong)[0] === 'pong')).toBe(true);
+    // PUBLISH's reply can reach the publisher before the message is read here.
+    await expect.poll(() => conn.bufferedReplies).toBe(21);
     const seen: unknown[] = [];
     while (conn.bufferedReplies > 0) seen.push(text(await conn.receive()));
     expect(seen[0]).toEqual(['subscribe', 'adv:mix', 1]);

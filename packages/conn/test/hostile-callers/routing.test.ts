@@ -204,9 +204,9 @@ describe('UNSUBSCRIBE with no names inside MULTI, pipelined behind another UNSUB
       );
       if (protocol === 2) {
         // RESP2: a MULTI written while subscriptions are held is refused (the server refuses it
-        // while subscribed); then nothing is in a transaction and EXEC has no MULTI.
-        expect(shown[1]).toMatch(/rejected: MULTI on a RESP2 connection that holds/);
-        expect(shown[3]).toMatch(/rejected: ERR EXEC without MULTI/);
+        // while subscribed), and what was pipelined after it up to EXEC with it.
+        for (const refused of shown.slice(1, 4))
+          expect(refused).toMatch(/rejected: MULTI on a RESP2 connection that holds/);
       } else {
         // UNSUBSCRIBE without names inside MULTI is refused (its confirmations could not be
         // counted), and its transaction with it: EXEC gets EXECABORT.

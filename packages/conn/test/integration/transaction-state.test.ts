@@ -215,7 +215,9 @@ describe('what the server runs before the next command decides the transaction',
     expect(multi).toMatch(
       /^TypeError: MULTI on a RESP2 connection that holds or awaits subscriptions/,
     );
-    expect(unsubscribe).toBeNull();
+    // Written after the refused MULTI, before its caller could know: refused with it.
+    expect(unsubscribe).toBe(multi);
+    expect(await conn.do('UNSUBSCRIBE', 'held')).toBeNull();
     while (conn.bufferedReplies > 0) await conn.receive();
     expect(await conn.do('MULTI')).toBe('OK');
     await new Promise((resolve) => setTimeout(resolve, 350));
@@ -228,6 +230,47 @@ describe('what the server runs before the next command decides the transaction',
     await expect(conn.do('MULTI', 'x')).rejects.toThrow(/wrong number of arguments/);
     // Not inside MULTI: HELLO is not refused as it would be in a transaction.
     expect(await conn.do('HELLO', 2)).toBeTruthy();
+    conn.destroy();
+  });
+});
+
+describe('a MULTI refused here takes its whole transaction with it', () => {
+  it('RESP2: nothing queued after the refused MULTI runs outside a transaction', async () => {
+    const conn = await dial(redis.url);
+    const name = `refused-multi:${Math.random().toString(36).slice(2)}`;
+    await conn.do('SUBSCRIBE', 'held-then-dropped');
+    const calls = [
+      conn.do('UNSUBSCRIBE', 'held-then-dropped'),
+      conn.do('MULTI'),
+      conn.do('INCR', name),
+      conn.do('EXEC'),
+      conn.do('PING'),
+    ].map(outcome);
+    const [, multi, incr, exec, ping] = await Promise.all(calls);
+    expect(multi).toMatch(/^TypeError: MULTI on a RESP2 connection/);
+    expect(incr).toBe(multi);
+    expect(exec).toBe(multi);
+    expect(ping).toBe('PONG');
+    expect(await admin.do('EXISTS', name)).toBe(0);
+    conn.destroy();
+  });
+
+  it('RESP3 with HELLO 2 unanswered: the RESP2 rules apply to the transaction after it', async () => {
+    const conn = await dial(redis.url, { protocol: 3 });
+    const calls = [
+      conn.do('HELLO', 2),
+      conn.do('MULTI'),
+      conn.do('SUBSCRIBE', 'after-hello-2'),
+      conn.do('PUBLISH', 'after-hello-2', 'hi'),
+      conn.do('EXEC'),
+      conn.do('PING'),
+    ].map(outcome);
+    const [, multi, subscribe, publish, exec, ping] = await Promise.all(calls);
+    expect({ multi, subscribe, ping }).toEqual({ multi: 'OK', subscribe: 'QUEUED', ping: 'PONG' });
+    expect(publish).toMatch(/^TypeError: PUBLISH inside MULTI is refused/);
+    expect(exec).toMatch(/^ReplyError: EXECABORT/);
+    expect(conn.bufferedReplies).toBe(0);
+    expect(conn.protocol).toBe(2);
     conn.destroy();
   });
 });
