@@ -387,10 +387,7 @@ export class Connection implements Conn {
   /** A command went to the socket: it now awaits its reply. */
   #written(request: Request): void {
     const execRedaction = this.#transaction.note(request.kind, request.wire ?? []);
-    if (execRedaction !== null) {
-      request.execRedaction = execRedaction;
-      request.traceRedaction(execRedaction);
-    }
+    if (execRedaction !== null) request.redactExecWith(execRedaction);
     // A secret command keeps its arguments until settled, to redact the server's echo of them.
     if (request.kind !== CommandKind.Secret && request.kind !== CommandKind.Hello)
       request.wire = null;

@@ -96,27 +96,24 @@ interface Transaction {
  * asked to run since MULTI, counted the commands the server queued: a call refused before it is
  * written (a bad argument, an aborted signal) is counted but never queued, a pipeline's commands
  * are queued but never counted, and a MULTI the server refused opens nothing. Only when it is
- * certain are EXEC's elements shown one by one; otherwise the whole reply is hidden.
+ * certain are EXEC's elements shown one by one; otherwise the whole reply is hidden. Where a
+ * transaction opens and ends is the watch's to say.
  */
 class TransactionCertainty {
   #open: Transaction | null = null;
 
   /**
-   * A command of this kind goes out, by a call (`do`, `doWith`) or by `send`. `settled` is told
-   * how a call ended (a send: at once, once queued); `vouched` says, once EXEC is answered,
-   * whether its elements can be matched.
+   * A command went out, by a call (`do`, `doWith`) or by `send`; `watch` has just noted it.
+   * `settled` is told how a call ended (a send: at once, once queued); `vouched` says, once EXEC
+   * is answered, whether its elements can be matched.
    */
-  note(kind: CommandKind): { settled: (error?: unknown) => void; vouched: () => boolean } {
-    let opening = false;
-    if (kind === CommandKind.Multi && this.#open === null) {
-      this.#open = { unsettled: 0, certain: true };
-      opening = true;
-    }
+  note(watch: TransactionWatch): { settled: (error?: unknown) => void; vouched: () => boolean } {
+    const opening = this.#open === null && watch.open;
+    if (opening) this.#open = { unsettled: 0, certain: true };
     const transaction = this.#open;
-    const closing =
-      kind === CommandKind.Exec || kind === CommandKind.Discard || kind === CommandKind.Reset;
-    if (closing) this.#open = null;
-    const counted = transaction !== null && !closing;
+    if (!watch.open) this.#open = null;
+    // Every call from the MULTI that opens it to the one before the command that ends it.
+    const counted = transaction !== null && watch.open;
     if (counted) transaction.unsettled++;
     return {
       settled: (error) => {
@@ -175,7 +172,7 @@ export function newLoggingConn(conn: Conn, log: Logger, prefix = 'redis'): Conn 
   const redactionOf = (command: string, args: readonly Arg[]) => {
     const kind = commandKind(command);
     const exec = transaction.note(kind, [command, ...args]);
-    const { settled, vouched } = certainty.note(kind);
+    const { settled, vouched } = certainty.note(transaction);
     // EXEC's elements, each as its command allows, only if which command each answers is certain;
     // an EXEC outside any transaction the wrapper saw (a DISCARD given up, say) is hidden whole.
     const redaction: Redaction =
@@ -185,7 +182,7 @@ export function newLoggingConn(conn: Conn, log: Logger, prefix = 'redis'): Conn 
             reply: (reply) => (exec !== null && vouched() ? exec.reply(reply) : redactedReply),
             error: (error) => (exec ?? showAll).error(error),
           };
-    return { redaction, settled };
+    return { kind, redaction, settled };
   };
   const logged = async <T>(
     call: string,
@@ -238,9 +235,9 @@ export function newLoggingConn(conn: Conn, log: Logger, prefix = 'redis'): Conn 
     send: (command, ...args) => {
       log(`${prefix}.send(${describe(command, args)})`);
       conn.send(command, ...args);
-      const { redaction, settled } = redactionOf(command, args);
+      const { kind, redaction, settled } = redactionOf(command, args);
       settled();
-      sends.sent(commandKind(command), redaction);
+      sends.sent(kind, redaction);
     },
     flush: () => logged('flush()', () => conn.flush()),
     receive: () => receiving('receive()', () => conn.receive()),

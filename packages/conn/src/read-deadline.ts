@@ -55,8 +55,7 @@ export class ReadDeadline {
 
   /** A command was written to an empty queue: count from now and make sure the timer runs. */
   start(): void {
-    this.#progressAt = Date.now();
-    this.#headFlushed = !this.#host.writing();
+    this.#countFromNow();
     this.#arm();
   }
 
@@ -65,8 +64,7 @@ export class ReadDeadline {
    * with its own allowance, so renew it.
    */
   headSettled(head: Request, more: boolean): void {
-    this.#progressAt = Date.now();
-    this.#headFlushed = !this.#host.writing();
+    this.#countFromNow();
     if (head.blockingMs !== 0) this.stop();
     if (more) this.#arm();
   }
@@ -75,6 +73,12 @@ export class ReadDeadline {
   stop(): void {
     this.#timer?.clear();
     this.#timer = undefined;
+  }
+
+  /** A new head: its time counts from now, and its request may still be in the socket's buffer. */
+  #countFromNow(): void {
+    this.#progressAt = Date.now();
+    this.#headFlushed = !this.#host.writing();
   }
 
   #arm(): void {

@@ -217,6 +217,11 @@ export class TransactionWatch {
   /** How to show the replies of the commands queued since MULTI; null outside a transaction. */
   #queued: Redaction[] | null = null;
 
+  /** True between MULTI and the EXEC, DISCARD or RESET that ends it. */
+  get open(): boolean {
+    return this.#queued !== null;
+  }
+
   /** Notes a command (`[name, ...args]`) on its way; for an EXEC, returns how to show its reply. */
   note(kind: CommandKind, command: readonly unknown[]): ExecRedaction | null {
     switch (kind) {

@@ -88,9 +88,16 @@ export class ReplyRouter {
    * server has answered MONITOR, RESP2 pub/sub once it holds a subscription or is confirming one.
    */
   unaskedNow(): boolean {
-    if (this.#monitorConfirmed) return true;
-    if (this.resp3) return false;
-    return this.#subscriptions.total > 0 || this.written.peek()?.confirming != null;
+    return this.#monitorConfirmed || this.#resp2PubSubNow(this.written.peek());
+  }
+
+  /**
+   * A RESP2 message or confirmation comes only while the server holds a subscription, or as the
+   * answer of the subscribe command at the head. A command that runs before the first SUBSCRIBE
+   * is confirmed gets its reply, whatever it looks like.
+   */
+  #resp2PubSubNow(head: Request | undefined): boolean {
+    return !this.resp3 && (this.#subscriptions.total > 0 || head?.confirming != null);
   }
 
   /** MONITOR was written and not refused (and no RESET since): no keep-alive PING may go out. */
@@ -163,7 +170,7 @@ export class ReplyRouter {
       if (request.kind === CommandKind.Exec || request.kind === CommandKind.Discard)
         this.#refusedTransaction = null;
       if (request.kind !== CommandKind.Reset) {
-        request.standIn([TRANSACTION_SPOILER], refusal);
+        refuse(request, refusal);
         return;
       }
       this.#refusedTransaction = null;
@@ -172,15 +179,15 @@ export class ReplyRouter {
       const refusal = new TypeError(
         'MULTI on a RESP2 connection that holds or awaits subscriptions is refused (the server refuses it while subscribed), and its transaction with it',
       );
-      request.standIn([TRANSACTION_SPOILER], refusal);
+      refuse(request, refusal);
       this.#refusedTransaction = { multi: request, refusal };
       return;
     }
     if (this.#transactionSurplus < 0) return;
     const why = this.#refusalInTransaction(request, name);
     if (why !== null)
-      request.standIn(
-        [TRANSACTION_SPOILER],
+      refuse(
+        request,
         new TypeError(`${name.toUpperCase()} inside MULTI ${why} (the transaction is discarded)`),
       );
   }
@@ -352,15 +359,7 @@ export class ReplyRouter {
       this.#unasked(reply);
       return;
     }
-    // A RESP2 message or confirmation comes only while the server holds a subscription, or as
-    // the answer of the subscribe command at the head. A command that runs before the first
-    // SUBSCRIBE is confirmed gets its reply, whatever it looks like.
-    if (
-      !this.resp3 &&
-      (confirming !== null || this.#subscriptions.total > 0) &&
-      this.#routeResp2PubSub(head, reply)
-    )
-      return;
+    if (this.#resp2PubSubNow(head) && this.#routeResp2PubSub(head, reply)) return;
     this.#settleHead(head, reply);
   }
 
@@ -420,6 +419,11 @@ export class ReplyRouter {
 
 /** A command every server refuses while queueing a transaction (wrong arity): EXEC then aborts. */
 const TRANSACTION_SPOILER = 'ECHO';
+
+/** Writes the spoiler in the place of `request`, which fails with `refusal` when it is answered. */
+function refuse(request: Request, refusal: TypeError): void {
+  request.standIn([TRANSACTION_SPOILER], refusal);
+}
 
 /** The protocol a HELLO reply reports (its `proto` field), or 0 when it is not one. */
 function helloProtocol(reply: Reply): number {

@@ -150,8 +150,9 @@ export class Request {
     this.#trace = new Trace(command, args, connectionId);
   }
 
-  /** The trace shows the reply through `redaction`: EXEC's, after a transaction with secrets. */
-  traceRedaction(redaction: Redaction): void {
+  /** EXEC after a transaction with secrets: its caller's errors and its trace redacted so. */
+  redactExecWith(redaction: ExecRedaction): void {
+    this.execRedaction = redaction;
     this.#trace?.redactWith(redaction);
   }
 }
