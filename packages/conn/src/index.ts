@@ -12,5 +12,5 @@ export { ConnectionError, TimeoutError } from './errors.js';
 export * as __internal from './internals.js';
 export { type Logger, newLoggingConn } from './logging-conn.js';
 export { newConn } from './new-conn.js';
-export type { CallOptions, Conn, Pipeline } from './types.js';
+export type { CallOptions, Conn, DialFunction, Pipeline } from './types.js';
 export { parseRedisUrl, type UrlSettings } from './url.js';

@@ -46,3 +46,10 @@ export interface Pipeline {
   /** Flushes and resolves to every unread reply in order, error replies as values. */
   receiveAll(): Promise<Reply[]>;
 }
+
+/**
+ * DialFunction opens a new, ready connection. The pool, the pub/sub Subscriber and the client call
+ * it each time they need one, passing a signal that aborts the dial (they give up, or close):
+ * `({ signal }) => dial(url, { signal })`. A dial factory such as Sentinel's has this shape.
+ */
+export type DialFunction<C extends Conn = Conn> = (options: { signal: AbortSignal }) => Promise<C>;
