@@ -1,6 +1,9 @@
 /**
- * Plumbing that the toolkit's own packages (@x/pool, @x/pubsub) share. Not part of the public
- * API: it may change in any release.
+ * Plumbing that the toolkit's own packages (@x/pool, @x/pubsub, @x/client) share. Not part of
+ * the public API: it may change in any release.
  */
-export { armCallOptions } from './call-guard.js';
+export { armCallOptions, checkCallOptions } from './call-guard.js';
+export { blockingAllowanceMs, CommandKind, commandKind } from './command-kind.js';
+export { ConnPipeline } from './pipeline.js';
 export { Queue } from './queue.js';
+export { LongTimer, readCount, readTimeLimit } from './time-limit.js';

@@ -1,0 +1,4 @@
+export { Client, type ClientStatus, createClient, type StatusEvent } from './client.js';
+export type { ClientCallOptions } from './client-call.js';
+export type { ClientOptions, ReconnectOptions } from './client-options.js';
+export { NeedsOwnConnectionError, OfflineQueueFullError } from './errors.js';
