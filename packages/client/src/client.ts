@@ -22,6 +22,10 @@ import { refusalOnShared } from './shared-commands.js';
 
 const { armCallOptions, checkCallOptions, ConnPipeline } = __internal;
 
+// Error replies to the handshake or the first PING that pass by themselves: a server loading its
+// data, running a long script, or waiting for its master. Calls keep waiting through them.
+const transientRefusals = new Set(['LOADING', 'BUSY', 'MASTERDOWN', 'TRYAGAIN']);
+
 /** Where the client is: its status moves only along these lines. */
 export type ClientStatus = 'connecting' | 'ready' | 'reconnecting' | 'closed';
 
@@ -293,10 +297,13 @@ export class Client {
     for (;;) {
       if (delayMs > 0) await sleep(delayMs, signal);
       if (signal.aborted) return;
-      let conn: Connection;
+      let conn: Connection | undefined;
       try {
         conn = await this.#dial(signal);
+        // Ready means the server answers: a stopped server still accepts TCP connections.
+        await conn.doWith({ signal }, 'PING');
       } catch (error) {
+        conn?.destroy(error);
         if (signal.aborted) return;
         // A wrong option fails every attempt alike: stop, and say why.
         if (error instanceof TypeError || error instanceof RangeError) {
@@ -305,7 +312,7 @@ export class Client {
         }
         this.#failures++;
         this.#lastError = error;
-        if (ReplyError.is(error)) this.#refused(error);
+        if (ReplyError.is(error) && !transientRefusals.has(error.code)) this.#refused(error);
         delayMs = reconnectDelayMs(this.#failures, this.#settings);
         this.#emit(this.#status, error, delayMs);
         continue;

@@ -1,0 +1,94 @@
+import { type Connection, ConnectionError, dial } from '@x/conn';
+import { useRedisServer } from '@x/test-redis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type Client, createClient } from '../../src/index.js';
+
+const redis = useRedisServer();
+let admin: Connection;
+
+beforeAll(async () => {
+  admin = await dial(redis.url);
+});
+afterAll(() => admin?.close());
+afterEach(() => admin.do('CLIENT', 'UNPAUSE'));
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Kills the client's connection while its command is written and held unanswered: CLIENT PAUSE
+ * WRITE holds write commands without running them (CLIENT LIST flags=b), and CLIENT KILL is not
+ * a write.
+ */
+async function killWhileWritten(name: string): Promise<void> {
+  let held: string | undefined;
+  for (let attempt = 0; attempt < 200 && held === undefined; attempt++) {
+    const list = String(await admin.do('CLIENT', 'LIST', 'TYPE', 'normal'));
+    held = list
+      .split('\n')
+      .find((line) => line.includes(` name=${name} `) && line.includes(' flags=b '));
+    if (held === undefined) await sleep(10);
+  }
+  const id = /^id=(\d+)/.exec(held ?? '')?.[1];
+  if (id === undefined) throw new Error(`no connection named ${name} is held by the pause`);
+  await admin.do('CLIENT', 'KILL', 'ID', id);
+}
+
+describe.each([2, 3] as const)('over RESP%i', (protocol) => {
+  it('rejects a written, unanswered command with sent: true and never sends it again', async () => {
+    const name = `once-${protocol}`;
+    const client = createClient(redis.url, { protocol, clientName: name });
+    const key = `once:${protocol}`;
+    await client.do('DEL', key);
+    await admin.do('CLIENT', 'PAUSE', 10_000, 'WRITE');
+    const written = client.do('INCR', key).catch((error: unknown) => error);
+    await killWhileWritten(name);
+    await admin.do('CLIENT', 'UNPAUSE');
+    const failure = await written;
+    expect(ConnectionError.is(failure)).toBe(true);
+    expect(failure).toMatchObject({ sent: true });
+    await sleep(50);
+    // The paused INCR died with its connection, and nothing sent it again.
+    expect(await client.do('GET', key)).toBe(null);
+    await client.close();
+  });
+
+  it('sends a command marked idempotent again on the next connection, up to idempotentRetries', async () => {
+    const name = `retried-${protocol}`;
+    const client = createClient(redis.url, { protocol, clientName: name, idempotentRetries: 2 });
+    const key = `retried:${protocol}`;
+    await admin.do('CLIENT', 'PAUSE', 10_000, 'WRITE');
+    const retried = client.doWith({ idempotent: true }, 'SET', key, 'v');
+    await killWhileWritten(name);
+    await killWhileWritten(name);
+    await admin.do('CLIENT', 'UNPAUSE');
+    await expect(retried).resolves.toBe('OK');
+
+    await admin.do('CLIENT', 'PAUSE', 10_000, 'WRITE');
+    const exhausted = client
+      .doWith({ idempotent: true }, 'SET', key, 'w')
+      .catch((error: unknown) => error);
+    for (let kill = 0; kill < 3; kill++) await killWhileWritten(name);
+    await admin.do('CLIENT', 'UNPAUSE');
+    expect(ConnectionError.is(await exhausted)).toBe(true);
+    expect(await exhausted).toMatchObject({ sent: true });
+    await client.close();
+  });
+
+  it('counts an idempotent call time limit across its attempts', async () => {
+    const name = `limited-${protocol}`;
+    const client = createClient(redis.url, { protocol, clientName: name, idempotentRetries: 5 });
+    await admin.do('CLIENT', 'PAUSE', 10_000, 'WRITE');
+    const started = performance.now();
+    const limited = client
+      .doWith({ idempotent: true, timeoutMs: 400 }, 'SET', 'limited', 'v')
+      .catch((error: unknown) => error);
+    await killWhileWritten(name);
+    const failure = await limited;
+    const tookMs = performance.now() - started;
+    expect((failure as Error).name).toBe('TimeoutError');
+    expect(tookMs).toBeGreaterThanOrEqual(390);
+    expect(tookMs).toBeLessThan(1_000);
+    await admin.do('CLIENT', 'UNPAUSE');
+    await client.close();
+  });
+});
