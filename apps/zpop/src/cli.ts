@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
-import { dial } from '@x/conn';
-import { Pool } from '@x/pool';
+import { createClient } from '@x/client';
 import { type FoundRedis, findRedis } from './find-redis.js';
 import { formatTable } from './report.js';
 import { type RunResult, runStrategy } from './run.js';
@@ -13,7 +12,7 @@ script, native ZPOPMIN), proves each member was popped exactly once, and prints 
 
 Options:
   -n, --members <N>     members to seed (default 10000)
-  -w, --workers <W>     concurrent workers, each popping through the pool (default 20)
+  -w, --workers <W>     concurrent workers, each popping through the client (default 20)
   -s, --strategy <S>    watch, script, native or all (default all)
       --url <URL>       Redis URL (default: REDIS_URL, else 127.0.0.1:6379, else a throwaway redis-server)
       --key <KEY>       the sorted set to use (default zpop:demo)
@@ -79,11 +78,10 @@ try {
   fail((error as Error).message);
 }
 
-const pool = new Pool({
-  dial: () => dial(redis.url),
-  maxActive: workers,
-  maxIdle: workers,
-  wait: true,
+// One client for the whole run, as an application has: a shared connection for the script and
+// ZPOPMIN workers, and a pool of connections of their own for the WATCH workers.
+const client = createClient(redis.url, {
+  exclusive: { maxActive: workers, maxIdle: workers, wait: true },
 });
 const progress = process.stderr.isTTY && !values.json;
 if (!values.json) {
@@ -96,7 +94,7 @@ try {
   for (const strategy of chosen) {
     let shown = 0;
     const result = await runStrategy({
-      pool,
+      client,
       key: values.key,
       members,
       workers,
@@ -113,7 +111,7 @@ try {
 } catch (error) {
   fail(`${(error as Error).message}`);
 } finally {
-  await pool.close();
+  await client.close();
   redis.stop();
 }
 

@@ -1,5 +1,5 @@
+import type { Client } from '@x/client';
 import type { Conn } from '@x/conn';
-import type { Pool } from '@x/pool';
 import { type StrategyName, strategies } from './strategy.js';
 
 /** RunResult is what one strategy did: speed, retries, latency, and the exactly-once check. */
@@ -24,7 +24,11 @@ export interface RunResult {
 export const memberName = (index: number) => `member:${String(index).padStart(7, '0')}`;
 
 /** Replaces `key` with a sorted set of `count` members scored 0..count-1. */
-export async function seed(conn: Conn, key: string, count: number): Promise<void> {
+export async function seed(
+  conn: Pick<Conn, 'do' | 'pipeline'>,
+  key: string,
+  count: number,
+): Promise<void> {
   await conn.do('DEL', key);
   const pipeline = conn.pipeline();
   for (let start = 0; start < count; start += 1_000) {
@@ -37,20 +41,20 @@ export async function seed(conn: Conn, key: string, count: number): Promise<void
 }
 
 /**
- * Seeds the set, then lets `workers` concurrent workers pop through the pool until it is empty,
- * each pop on a borrowed connection; checks every member was popped exactly once.
+ * Seeds the set, then lets `workers` concurrent workers pop through the client until it is
+ * empty; checks every member was popped exactly once.
  */
 export async function runStrategy(options: {
-  pool: Pool;
+  client: Client;
   key: string;
   members: number;
   workers: number;
   strategy: StrategyName;
   onProgress?: (popped: number) => void;
 }): Promise<RunResult> {
-  const { pool, key, members, workers, strategy } = options;
+  const { client, key, members, workers, strategy } = options;
   const pop = strategies[strategy];
-  await pool.use((conn) => seed(conn, key, members));
+  await seed(client, key, members);
 
   const popped: string[] = [];
   const latenciesMs: number[] = [];
@@ -59,7 +63,7 @@ export async function runStrategy(options: {
   const worker = async () => {
     for (;;) {
       const popStarted = performance.now();
-      const result = await pool.use((conn) => pop(conn, key));
+      const result = await pop(client, key);
       if (result.member === null) return;
       latenciesMs.push(performance.now() - popStarted);
       execRetries += result.retries;

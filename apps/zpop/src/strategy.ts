@@ -1,4 +1,4 @@
-import type { Conn } from '@x/conn';
+import type { Client } from '@x/client';
 import { zpopNative } from './zpop-native.js';
 import { zpopLua } from './zpop-script.js';
 import { zpopWatch } from './zpop-watch.js';
@@ -9,12 +9,16 @@ export interface PopResult {
   retries: number;
 }
 
-/** A way to pop the lowest-scored member. */
-export type Pop = (conn: Conn, key: string) => Promise<PopResult>;
+/** A way to pop the lowest-scored member, through the application's one client. */
+export type Pop = (client: Client, key: string) => Promise<PopResult>;
 
-/** The three strategies, by the name the command line uses. */
+/**
+ * The three strategies, by the name the command line uses. The script and ZPOPMIN share the
+ * client's one connection with every other worker; WATCH needs a connection of its own, which
+ * `client.exclusive()` lends from its pool.
+ */
 export const strategies = {
-  watch: zpopWatch,
+  watch: (client, key) => client.exclusive((conn) => zpopWatch(conn, key)),
   script: zpopLua,
   native: zpopNative,
 } satisfies Record<string, Pop>;

@@ -21,6 +21,6 @@ return members[1]`,
 );
 
 /** Pops the lowest-scored member with the Lua script (EVALSHA, EVAL the first time). */
-export async function zpopLua(conn: Conn, key: string): Promise<PopResult> {
+export async function zpopLua(conn: Pick<Conn, 'do'>, key: string): Promise<PopResult> {
   return { member: await zpopScript.do(conn, key), retries: 0 };
 }

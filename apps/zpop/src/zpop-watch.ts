@@ -1,4 +1,4 @@
-import type { Conn } from '@x/conn';
+import type { PooledConn } from '@x/pool';
 import { strings } from '@x/reply';
 import type { PopResult } from './strategy.js';
 
@@ -10,8 +10,12 @@ import type { PopResult } from './strategy.js';
  * WATCH and our EXEC (say, pops the same member first), EXEC does nothing and returns nil. We
  * then simply try again. Without WATCH two workers could read the same lowest member with
  * ZRANGE and both "pop" it, since the read and the ZREM would not be atomic together.
+ *
+ * WATCH and MULTI belong to a connection, not to a caller: on a connection shared by concurrent
+ * workers, one worker's EXEC would run another's queued commands and watch its keys. So `conn`
+ * is a connection of one's own (a pooled one, from `client.exclusive()` or `pool.use()`).
  */
-export async function zpopWatch(conn: Conn, key: string): Promise<PopResult> {
+export async function zpopWatch(conn: PooledConn, key: string): Promise<PopResult> {
   for (let retries = 0; ; retries++) {
     await conn.do('WATCH', key);
     try {

@@ -2,8 +2,9 @@ import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { type Conn, type Connection, dial } from '@x/conn';
-import { Pool } from '@x/pool';
+import { type Client, createClient } from '@x/client';
+import { type Connection, dial } from '@x/conn';
+import { Pool, type PooledConn } from '@x/pool';
 import type { Arg } from '@x/resp';
 import { useRedisServer } from '@x/test-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,10 +19,15 @@ const names = Object.keys(strategies) as StrategyName[];
 
 const redis = useRedisServer();
 let conn: Connection;
+let client: Client;
 beforeAll(async () => {
   conn = await dial(redis.url);
+  client = createClient(redis.url, { exclusive: { maxActive: 20, maxIdle: 20 } });
 });
-afterAll(() => conn?.close());
+afterAll(async () => {
+  await conn?.close();
+  await client?.close();
+});
 
 describe.each(names)('%s strategy', (name) => {
   const pop = strategies[name];
@@ -30,31 +36,37 @@ describe.each(names)('%s strategy', (name) => {
     const key = `order:${name}`;
     await seed(conn, key, 5);
     const popped: (string | null)[] = [];
-    for (let index = 0; index < 6; index++) popped.push((await pop(conn, key)).member);
+    for (let index = 0; index < 6; index++) popped.push((await pop(client, key)).member);
     expect(popped).toEqual([...[0, 1, 2, 3, 4].map(memberName), null]);
   });
 
   it('returns nil for an empty or missing set', async () => {
-    expect((await pop(conn, `missing:${name}`)).member).toBeNull();
+    expect((await pop(client, `missing:${name}`)).member).toBeNull();
     await conn.do('ZADD', `emptied:${name}`, 1, 'only');
     await conn.do('ZREM', `emptied:${name}`, 'only');
-    expect((await pop(conn, `emptied:${name}`)).member).toBeNull();
+    expect((await pop(client, `emptied:${name}`)).member).toBeNull();
   });
 
   it('pops every member exactly once with 20 workers and 2,000 members', async () => {
-    const pool = new Pool({ dial: () => dial(redis.url), maxActive: 20, maxIdle: 20, wait: true });
     const result: RunResult = await runStrategy({
-      pool,
+      client,
       key: `contended:${name}`,
       members: 2_000,
       workers: 20,
       strategy: name,
     });
-    await pool.close();
     expect(result).toMatchObject({ popped: 2_000, missing: 0, duplicates: 0, exactlyOnce: true });
     if (name === 'watch') expect(result.execRetries).toBeGreaterThan(0);
     else expect(result.execRetries).toBe(0);
     expect(await conn.do('EXISTS', `contended:${name}`)).toBe(0);
+  });
+});
+
+describe('WATCH on a shared connection', () => {
+  it('does not compile, and the client refuses it at run time', async () => {
+    // @ts-expect-error zpopWatch takes a connection of its own, not the shared client.
+    const shared = zpopWatch(client, 'shared-watch');
+    await expect(shared).rejects.toMatchObject({ code: 'ERR_NEEDS_OWN_CONNECTION' });
   });
 });
 
@@ -72,7 +84,7 @@ describe('a worker error', () => {
             command === 'EXEC'
               ? Promise.reject(new Error('worker crashed'))
               : borrowed.do(command, ...args),
-        } as Conn;
+        } as unknown as PooledConn;
         return zpopWatch(failing, key);
       }),
     ).rejects.toThrow('worker crashed');

@@ -1,7 +1,7 @@
 import { type Connection, ConnectionError, dial } from '@x/conn';
 import { useRedisServer } from '@x/test-redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Client, createClient } from '../../src/index.js';
+import { createClient } from '../../src/index.js';
 
 const redis = useRedisServer();
 let admin: Connection;
