@@ -74,3 +74,79 @@ export function armCallOptions(
 export function hasCallLimits(options: CallOptions | undefined): options is CallOptions {
   return options !== undefined && (options.signal !== undefined || options.timeoutMs !== undefined);
 }
+
+/** A caller waiting in a queue until whoever holds the queue hands it a value or an error. */
+export interface Waiter<T> {
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Waits in a queue under a call's options. `enter` queues the waiter, which whoever serves the
+ * queue settles later; when the time limit or the signal fires first, `leave` takes it out and
+ * the promise rejects. An already aborted signal or bad options reject at once, and nothing is
+ * queued. Without limits nothing is armed: the common case costs one promise.
+ */
+export function waitInQueue<T>(
+  options: CallOptions | undefined,
+  enter: (waiter: Waiter<T>) => void,
+  leave: (waiter: Waiter<T>) => void,
+  what = 'reply',
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    if (!hasCallLimits(options)) {
+      enter({ resolve, reject });
+      return;
+    }
+    let queued = false;
+    let gaveUp = false;
+    const waiter: Waiter<T> = {
+      resolve: (value) => {
+        disarm();
+        resolve(value);
+      },
+      reject: (error) => {
+        disarm();
+        reject(error);
+      },
+    };
+    const disarm = armCallOptions(
+      options,
+      (error) => {
+        gaveUp = true;
+        if (queued) leave(waiter);
+        reject(error);
+      },
+      what,
+    );
+    // An already aborted signal or bad options gave up inside armCallOptions: queue nothing.
+    if (gaveUp) return;
+    queued = true;
+    enter(waiter);
+  });
+}
+
+/**
+ * One AbortSignal for a whole call made of several steps (wait, then dial): it aborts with the
+ * options' TimeoutError or signal reason, or with `also`'s reason (an owner that closes).
+ * `disarm` must run when the call ends, so that no timer or listener outlives it.
+ */
+export function callSignal(
+  options: CallOptions,
+  what: string,
+  also?: AbortSignal,
+): { signal: AbortSignal; disarm: () => void } {
+  const controller = new AbortController();
+  const giveUp = (error: unknown) => {
+    if (!controller.signal.aborted) controller.abort(error);
+  };
+  const disarmCall = armCallOptions(options, giveUp, what);
+  const disarmAlso = also === undefined ? () => {} : armCallOptions({ signal: also }, giveUp);
+  return {
+    signal: controller.signal,
+    disarm: () => {
+      disarmCall();
+      disarmAlso();
+    },
+  };
+}

@@ -2,7 +2,14 @@
  * Plumbing that the toolkit's own packages (@x/pool, @x/pubsub, @x/client) share. Not part of
  * the public API: it may change in any release.
  */
-export { armCallOptions, checkCallOptions } from './call-guard.js';
+export {
+  armCallOptions,
+  callSignal,
+  checkCallOptions,
+  hasCallLimits,
+  type Waiter,
+  waitInQueue,
+} from './call-guard.js';
 export { blockingAllowanceMs, CommandKind, commandKind } from './command-kind.js';
 export { ConnPipeline } from './pipeline.js';
 export { Queue } from './queue.js';

@@ -1,14 +1,11 @@
 import { RedisError, type Reply, ReplyError } from '@x/resp';
-import { armCallOptions, hasCallLimits } from './call-guard.js';
+import { type Waiter as CallWaiter, waitInQueue } from './call-guard.js';
 import { Queue } from './queue.js';
 import type { ReplySink, Request } from './request.js';
 import { readTimeLimit } from './time-limit.js';
 import type { CallOptions } from './types.js';
 
-interface Waiter {
-  resolve: (reply: Reply) => void;
-  reject: (error: unknown) => void;
-}
+type Waiter = CallWaiter<Reply>;
 
 /** A `send`'s reply in the stream, told apart from replies nobody asked for (stored bare). */
 class SendReply {
@@ -117,28 +114,11 @@ export class OwnerReplies implements ReplySink {
     if (this.#failure !== null) return Promise.reject(this.#failure);
     if (this.#awaiting.length === 0 && !this.#canArriveUnasked())
       return Promise.reject(nothingPending());
-    return new Promise<Reply>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject };
-      if (hasCallLimits(options)) {
-        let gaveUp = false;
-        const disarm = armCallOptions(options, (error) => {
-          gaveUp = true;
-          this.#waiters.extract((waiting) => waiting === waiter);
-          reject(error);
-        });
-        // An already aborted signal or a bad option gives up at once: nothing to queue.
-        if (gaveUp) return;
-        waiter.resolve = (reply) => {
-          disarm();
-          resolve(reply);
-        };
-        waiter.reject = (error) => {
-          disarm();
-          reject(error);
-        };
-      }
-      this.#waiters.push(waiter);
-    });
+    return waitInQueue<Reply>(
+      options,
+      (waiter) => this.#waiters.push(waiter),
+      (waiter) => this.#waiters.extract((waiting) => waiting === waiter),
+    );
   }
 
   /**

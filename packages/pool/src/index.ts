@@ -1,4 +1,3 @@
-export { ConnectionState } from './connection-state.js';
 export { PoolClosedError, PoolExhaustedError } from './errors.js';
 export { Pool, type PoolOptions, type PoolStats } from './pool.js';
 export { PooledConn } from './pooled-conn.js';

@@ -1,13 +1,17 @@
-import { __internal, type Conn } from '@x/conn';
+import { __internal, type CallOptions, type Conn, type DialFunction } from '@x/conn';
 import type { Arg, Reply } from '@x/resp';
+import { restoreCleanState } from './clean-state.js';
 import type { ConnectionState } from './connection-state.js';
 import { PoolClosedError, PoolExhaustedError } from './errors.js';
 import { PooledConn } from './pooled-conn.js';
 
 /** PoolOptions are Redigo's Pool fields; durations are in milliseconds. */
 export interface PoolOptions {
-  /** Makes a new connection, for example `() => dial(url)`. Any connection source works. */
-  dial: (options: { signal?: AbortSignal }) => Promise<Conn>;
+  /**
+   * Makes a new connection, for example `({ signal }) => dial(url, { signal })`. Any connection
+   * source works. The signal aborts when the caller of `get` gives up or the pool closes.
+   */
+  dial: DialFunction<Conn>;
   /**
    * Checks an idle connection before it is handed out; throw (or reject) to discard it and try
    * another. `lastUsedMs` is when it was last returned (Date.now() time). Default: no check.
@@ -32,9 +36,12 @@ export interface PoolStats {
   idleCount: number;
   /** Callers waiting now. */
   waitingCount: number;
-  /** Callers that ever had to wait (Redigo's WaitCount). */
+  /**
+   * Waits that ended with a connection (Redigo's WaitCount): counted when the wait ends, so a
+   * caller still waiting, or one that gave up or was turned away by close(), is not in it.
+   */
   waitCount: number;
-  /** Total time callers waited (Redigo's WaitDuration). */
+  /** Total time of the waits in `waitCount` (Redigo's WaitDuration). */
   waitDurationMs: number;
   dialCount: number;
   dialErrorCount: number;
@@ -48,14 +55,8 @@ interface IdleConn {
   lastUsedMs: number;
 }
 
-interface Waiter {
-  /** Hands over a connection, or `null`: a slot is free, dial one. */
-  wake: (idle: IdleConn | null) => void;
-  fail: (error: unknown) => void;
-}
-
-const SENTINEL = 'x-pool-drain-sentinel';
-const CLEANUP_TIMEOUT_MS = 5_000;
+/** A caller at maxActive: it is handed a connection, or `null` (a slot is free, dial one). */
+type Waiter = __internal.Waiter<IdleConn | null>;
 
 /**
  * Pool keeps connections for reuse: Redigo's Pool, safe for any number of concurrent borrowers.
@@ -70,7 +71,10 @@ export class Pool {
   readonly #waiters: Waiter[] = [];
   readonly #created = new WeakMap<Conn, number>();
   #active = 0;
-  #closed = false;
+  /** Aborts dials in progress when the pool closes. */
+  readonly #closing = new AbortController();
+  readonly #release = (conn: Conn, state: ConnectionState, unfinished: boolean) =>
+    this.#put(conn, state, unfinished);
   readonly #stats = {
     waitCount: 0,
     waitDurationMs: 0,
@@ -90,33 +94,23 @@ export class Pool {
     };
   }
 
-  /** Borrows a connection; its `close()` returns it. */
-  async get(options: { signal?: AbortSignal } = {}): Promise<PooledConn> {
-    const { signal } = options;
-    for (;;) {
-      if (this.#closed) throw new PoolClosedError();
-      signal?.throwIfAborted();
-      this.#pruneIdle();
-      const idle = this.#idle.pop();
-      if (idle !== undefined) {
-        const conn = await this.#checkIdle(idle);
-        if (conn !== null) return new PooledConn(conn, this);
-        continue;
-      }
-      const { maxActive, wait } = this.#options;
-      if (maxActive === 0 || this.#active < maxActive) return this.#dialNew(signal);
-      if (!wait) throw new PoolExhaustedError(maxActive);
-      const handedOver = await this.#waitForTurn(signal);
-      if (handedOver !== null) return new PooledConn(handedOver.conn, this);
-      return this.#dialNew(signal, true);
+  /**
+   * Borrows a connection; its `close()` returns it. `signal` and `timeoutMs` bound the whole
+   * call, the wait for a free slot and the dial: past them it rejects with the signal's reason
+   * or a TimeoutError, and the dial's signal aborts.
+   */
+  async get(options: CallOptions = {}): Promise<PooledConn> {
+    if (!__internal.hasCallLimits(options)) return this.#get(undefined);
+    const limit = __internal.callSignal(options, 'connection from the pool');
+    try {
+      return await this.#get(limit.signal);
+    } finally {
+      limit.disarm();
     }
   }
 
   /** Borrows a connection, runs `work` with it, and always returns it, also when `work` throws. */
-  async use<T>(
-    work: (conn: PooledConn) => T | Promise<T>,
-    options: { signal?: AbortSignal } = {},
-  ): Promise<T> {
+  async use<T>(work: (conn: PooledConn) => T | Promise<T>, options: CallOptions = {}): Promise<T> {
     const conn = await this.get(options);
     try {
       return await work(conn);
@@ -143,13 +137,38 @@ export class Pool {
   /** Closes idle connections and rejects waiters; borrowed connections close when returned. */
   async close(): Promise<void> {
     if (this.#closed) return;
-    this.#closed = true;
-    for (const waiter of this.#waiters.splice(0)) waiter.fail(new PoolClosedError());
+    this.#closing.abort(new PoolClosedError());
+    for (const waiter of this.#waiters.splice(0)) waiter.reject(new PoolClosedError());
     await Promise.all(this.#idle.splice(0).map((idle) => this.#discard(idle.conn, false)));
   }
 
+  get #closed(): boolean {
+    return this.#closing.signal.aborted;
+  }
+
+  /** `get` under one signal (the caller's limits), or none. */
+  async #get(signal: AbortSignal | undefined): Promise<PooledConn> {
+    for (;;) {
+      if (this.#closed) throw new PoolClosedError();
+      signal?.throwIfAborted();
+      this.#pruneIdle();
+      const idle = this.#idle.pop();
+      if (idle !== undefined) {
+        const conn = await this.#checkIdle(idle);
+        if (conn !== null) return new PooledConn(conn, this.#release);
+        continue;
+      }
+      const { maxActive, wait } = this.#options;
+      if (maxActive === 0 || this.#active < maxActive) return this.#dialNew(signal);
+      if (!wait) throw new PoolExhaustedError(maxActive);
+      const handedOver = await this.#waitForTurn(signal);
+      if (handedOver !== null) return new PooledConn(handedOver.conn, this.#release);
+      return this.#dialNew(signal, true);
+    }
+  }
+
   /** Takes a returned connection back, restoring a clean state first. Called by PooledConn.close(). */
-  async release(conn: Conn, state: ConnectionState, unfinished: boolean): Promise<void> {
+  async #put(conn: Conn, state: ConnectionState, unfinished: boolean): Promise<void> {
     let reusable = !this.#closed && !unfinished && !state.unrecoverable && conn.err() === null;
     if (reusable) reusable = await restoreCleanState(conn, state);
     const createdMs = this.#created.get(conn) ?? Date.now();
@@ -158,11 +177,16 @@ export class Pool {
       await this.#discard(conn, !this.#closed);
       return;
     }
+    await this.#keep(conn, createdMs);
+  }
+
+  /** Hands a clean connection to the first waiter, or keeps it idle. */
+  async #keep(conn: Conn, createdMs: number): Promise<void> {
     this.#pruneIdle();
     const idle: IdleConn = { conn, createdMs, lastUsedMs: Date.now() };
     const waiter = this.#waiters.shift();
     if (waiter !== undefined) {
-      waiter.wake(idle);
+      waiter.resolve(idle);
       return;
     }
     this.#idle.push(idle);
@@ -172,26 +196,62 @@ export class Pool {
     }
   }
 
-  /** Dials a connection into a free slot; `reserved` when #wakeForSlot already counted it. */
+  /**
+   * Dials a connection into a free slot; `reserved` when #wakeForSlot already counted it. The
+   * caller goes as soon as its signal aborts, also when the dial ignores its own signal; a
+   * connection that arrives after that is kept for the next caller.
+   */
   async #dialNew(signal: AbortSignal | undefined, reserved = false): Promise<PooledConn> {
     if (!reserved) this.#active++;
     this.#stats.dialCount++;
-    try {
-      const conn = await this.#options.dial(signal === undefined ? {} : { signal });
-      this.#created.set(conn, Date.now());
-      if (this.#closed) {
-        await this.#discard(conn, false);
-        throw new PoolClosedError();
-      }
-      return new PooledConn(conn, this);
-    } catch (error) {
-      if (!PoolClosedError.is(error)) {
-        this.#stats.dialErrorCount++;
+    const dialLimit =
+      signal === undefined
+        ? { signal: this.#closing.signal, disarm: () => {} }
+        : __internal.callSignal({ signal }, 'connection', this.#closing.signal);
+    const dialing = this.#options.dial({ signal: dialLimit.signal }).then(
+      (conn) => {
+        this.#created.set(conn, Date.now());
+        return conn;
+      },
+      (error: unknown) => {
         this.#active--;
+        if (this.#closed) throw new PoolClosedError();
+        this.#stats.dialErrorCount++;
         this.#wakeForSlot();
-      }
+        throw error;
+      },
+    );
+    let conn: Conn;
+    try {
+      conn = await (signal === undefined
+        ? dialing
+        : __internal.waitInQueue<Conn>(
+            { signal },
+            (waiter) => dialing.then(waiter.resolve, waiter.reject),
+            () => {},
+          ));
+    } catch (error) {
+      if (signal?.aborted) this.#adoptLate(dialing);
       throw error;
+    } finally {
+      dialLimit.disarm();
     }
+    if (this.#closed) {
+      await this.#discard(conn, false);
+      throw new PoolClosedError();
+    }
+    return new PooledConn(conn, this.#release);
+  }
+
+  /** A dial whose caller gave up: its connection, if one comes, serves the next caller. */
+  #adoptLate(dialing: Promise<Conn>): void {
+    dialing.then(
+      (conn) =>
+        this.#closed
+          ? this.#discard(conn, false)
+          : this.#keep(conn, this.#created.get(conn) ?? Date.now()),
+      () => {},
+    );
   }
 
   /** Returns the idle connection if it passes the checks, else discards it and returns null. */
@@ -226,36 +286,22 @@ export class Pool {
     }
   }
 
-  #waitForTurn(signal: AbortSignal | undefined): Promise<IdleConn | null> {
-    this.#stats.waitCount++;
+  /** Queues for a connection or a free slot; counted in the stats once it has one, as Redigo does. */
+  async #waitForTurn(signal: AbortSignal | undefined): Promise<IdleConn | null> {
     const startedMs = performance.now();
-    return new Promise<IdleConn | null>((resolve, reject) => {
-      // Assigned below; a signal that is already aborted gives up before that, with nothing to disarm.
-      let disarm = () => {};
-      const finish = () => {
-        this.#stats.waitDurationMs += performance.now() - startedMs;
-        disarm();
-      };
-      const waiter: Waiter = {
-        wake: (idle) => {
-          finish();
-          resolve(idle);
-        },
-        fail: (error) => {
-          finish();
-          reject(error);
-        },
-      };
-      // Queued before arming, so a signal that is already aborted takes it out again at once.
-      this.#waiters.push(waiter);
+    const handedOver = await __internal.waitInQueue<IdleConn | null>(
+      signal === undefined ? undefined : { signal },
+      (waiter) => this.#waiters.push(waiter),
       // An aborted waiter leaves the queue; its place goes to the next one.
-      disarm = __internal.armCallOptions(signal === undefined ? {} : { signal }, (error) => {
+      (waiter) => {
         const index = this.#waiters.indexOf(waiter);
-        if (index === -1) return;
-        this.#waiters.splice(index, 1);
-        waiter.fail(error);
-      });
-    });
+        if (index !== -1) this.#waiters.splice(index, 1);
+      },
+      'connection from the pool',
+    );
+    this.#stats.waitCount++;
+    this.#stats.waitDurationMs += performance.now() - startedMs;
+    return handedOver;
   }
 
   /** A slot freed up (a connection closed or a dial failed): reserve it for the first waiter. */
@@ -263,7 +309,7 @@ export class Pool {
     const waiter = this.#waiters.shift();
     if (waiter === undefined) return;
     this.#active++;
-    waiter.wake(null);
+    waiter.resolve(null);
   }
 
   async #discard(conn: Conn, counted: boolean): Promise<void> {
@@ -271,36 +317,5 @@ export class Pool {
     if (counted) this.#stats.discardCount++;
     this.#wakeForSlot();
     await conn.close().catch(() => {});
-  }
-}
-
-/**
- * Undoes what the borrower left behind, as Redigo's activeConn.Close does: DISCARD an open
- * MULTI, UNWATCH watched keys, unsubscribe from everything and read replies up to a sentinel,
- * and read every pending reply. Returns false when the connection should be closed instead.
- */
-async function restoreCleanState(conn: Conn, state: ConnectionState): Promise<boolean> {
-  try {
-    if (state.inMulti) conn.send('DISCARD');
-    else if (state.watching) conn.send('UNWATCH');
-    if (!state.subscribed) {
-      await conn.doWith({ timeoutMs: CLEANUP_TIMEOUT_MS }, '');
-      return true;
-    }
-    conn.send('UNSUBSCRIBE');
-    conn.send('PUNSUBSCRIBE');
-    conn.send('SUNSUBSCRIBE');
-    conn.send('ECHO', SENTINEL);
-    await conn.flush();
-    // Unsubscribe confirmations outnumber the commands sent; read until the sentinel comes back.
-    for (;;) {
-      const reply = await conn
-        .receiveWith({ timeoutMs: CLEANUP_TIMEOUT_MS })
-        .catch(() => undefined);
-      if (reply === undefined) return false;
-      if (Buffer.isBuffer(reply) && reply.toString() === SENTINEL) return true;
-    }
-  } catch {
-    return false;
   }
 }

@@ -3,10 +3,8 @@ import { type CallOptions, type Conn, ConnectionError, type Pipeline } from '@x/
 import type { Arg, Push, Reply } from '@x/resp';
 import { ConnectionState } from './connection-state.js';
 
-/** What a PooledConn needs from its pool. */
-export interface ReturnTo {
-  release(conn: Conn, state: ConnectionState, unfinished: boolean): Promise<void>;
-}
+/** How a PooledConn hands its connection back: the pool's own, never part of the public API. */
+export type Release = (conn: Conn, state: ConnectionState, unfinished: boolean) => Promise<void>;
 
 /**
  * PooledConn is a borrowed connection. It behaves as the connection it wraps, follows the state
@@ -14,15 +12,16 @@ export interface ReturnTo {
  */
 export class PooledConn implements Conn {
   #conn: Conn | null;
-  readonly #pool: ReturnTo;
+  readonly #release: Release;
   readonly #state = new ConnectionState();
   readonly #pushUnsubscribes = new Set<() => void>();
   #unfinished = 0;
   #released: Promise<void> | null = null;
 
-  constructor(conn: Conn, pool: ReturnTo) {
+  /** @internal Made by Pool.get. */
+  constructor(conn: Conn, release: Release) {
     this.#conn = conn;
-    this.#pool = pool;
+    this.#release = release;
   }
 
   /** The borrowed connection's protocol, when it tells (an @x/conn Connection does). */
@@ -79,8 +78,9 @@ export class PooledConn implements Conn {
     };
   }
 
+  /** The borrowed connection's fatal error; once returned, an error saying so (Redigo's Err). */
   err(): Error | null {
-    return this.#conn === null ? null : this.#conn.err();
+    return this.#conn === null ? returnedError() : this.#conn.err();
   }
 
   /** Returns the connection to the pool, clean; closing twice is harmless. */
@@ -89,7 +89,7 @@ export class PooledConn implements Conn {
     const conn = this.#conn!;
     this.#conn = null;
     for (const unsubscribe of this.#pushUnsubscribes) unsubscribe();
-    this.#released = this.#pool.release(conn, this.#state, this.#unfinished > 0);
+    this.#released = this.#release(conn, this.#state, this.#unfinished > 0);
     return this.#released;
   }
 

@@ -1,5 +1,6 @@
 import { __internal, type CallOptions, type Conn, ConnectionError } from '@x/conn';
 import type { Arg, Push, Reply } from '@x/resp';
+import { DEFAULT_MAX_BUFFERED_REPLIES, EventQueue } from './event-queue.js';
 import { Pong, type PubSubEvent, Subscription, toEvent } from './events.js';
 
 /**
@@ -20,17 +21,14 @@ export interface PubSubOptions {
   /**
    * RESP3: events buffered for a slow reader before the socket is paused (the server then holds
    * further messages, up to its client-output-buffer-limit). Reading resumes at half. Default
-   * 10,000. Over RESP2 the connection's own `maxBufferedReplies` plays this part.
+   * 10,000, as the connection's own option of the same name, which plays this part over RESP2.
    */
-  maxBuffered?: number;
-}
-
-interface Waiter {
-  resolve: (event: PubSubEvent) => void;
-  reject: (error: unknown) => void;
+  maxBufferedReplies?: number;
 }
 
 const unsubscribeKinds = new Set(['unsubscribe', 'punsubscribe', 'sunsubscribe']);
+/** Shard subscriptions are counted apart from channels and patterns, as the server does. */
+const shardKinds = new Set(['ssubscribe', 'sunsubscribe']);
 
 /**
  * PubSubConn wraps a connection for publish/subscribe, as Redigo's PubSubConn does: the
@@ -41,23 +39,29 @@ const unsubscribeKinds = new Set(['unsubscribe', 'punsubscribe', 'sunsubscribe']
 export class PubSubConn implements AsyncIterable<PubSubEvent> {
   readonly conn: PubSubTransport;
   readonly #resp3: boolean;
-  readonly #maxBuffered: number;
-  readonly #queue = new __internal.Queue<PubSubEvent>();
-  readonly #waiters: Waiter[] = [];
-  #paused = false;
+  readonly #queue: EventQueue<PubSubEvent>;
   #regularCount = 0;
   #shardCount = 0;
-  #failure: unknown = null;
   readonly #stopListening: () => void = () => {};
 
   constructor(conn: PubSubTransport, options: PubSubOptions = {}) {
     this.conn = conn;
     this.#resp3 = (options.protocol ?? conn.protocol ?? 2) === 3;
-    this.#maxBuffered = options.maxBuffered ?? 10_000;
+    this.#queue = new EventQueue(
+      __internal.readCount(
+        options.maxBufferedReplies,
+        'maxBufferedReplies',
+        DEFAULT_MAX_BUFFERED_REPLIES,
+      ),
+      {
+        pause: () => conn.pauseReading?.(),
+        resume: () => conn.resumeReading?.(),
+      },
+    );
     if (this.#resp3) {
       this.#stopListening = conn.onPush((push) => this.#onPush(push));
       void conn.closed?.then(() =>
-        this.#fail(conn.err() ?? new ConnectionError('connection closed')),
+        this.#queue.fail(conn.err() ?? new ConnectionError('connection closed')),
       );
     }
   }
@@ -103,9 +107,10 @@ export class PubSubConn implements AsyncIterable<PubSubEvent> {
     if (!this.#resp3) return this.#command('PING', args);
     // RESP3 answers PING with an ordinary reply, not a push: turn it into a Pong event.
     const reply = await this.conn.do('PING', ...args);
-    this.#push(
-      new Pong(Buffer.isBuffer(reply) ? reply : Buffer.from(reply === 'PONG' ? '' : String(reply))),
-    );
+    // Without data the server says +PONG, which a Pong reports as empty data (as over RESP2).
+    let payload: Buffer = Buffer.alloc(0);
+    if (data !== undefined) payload = Buffer.isBuffer(reply) ? reply : Buffer.from(String(reply));
+    this.#queue.push(new Pong(payload));
   }
 
   /** Resolves to the next event; error replies and connection failures reject. */
@@ -116,7 +121,7 @@ export class PubSubConn implements AsyncIterable<PubSubEvent> {
   /** `receive` with a signal and/or a time limit; giving up consumes no event. */
   receiveWith(options: CallOptions): Promise<PubSubEvent> {
     // One promise step per event: this is the hot path of every subscriber.
-    if (this.#resp3) return this.#receivePush(options).then(this.#count);
+    if (this.#resp3) return this.#queue.read(options, 'pub/sub event').then(this.#count);
     return this.conn.receiveWith(options).then(this.#toEvent);
   }
 
@@ -132,8 +137,7 @@ export class PubSubConn implements AsyncIterable<PubSubEvent> {
   /** Keeps the subscription counts the server's confirmations report. */
   readonly #count = (event: PubSubEvent): PubSubEvent => {
     if (event instanceof Subscription) {
-      // Shard subscriptions are counted apart from channels and patterns.
-      if (event.kind.startsWith('s')) this.#shardCount = event.count;
+      if (shardKinds.has(event.kind)) this.#shardCount = event.count;
       else this.#regularCount = event.count;
     }
     return event;
@@ -182,65 +186,8 @@ export class PubSubConn implements AsyncIterable<PubSubEvent> {
     await this.conn.flush();
   }
 
-  #receivePush(options: CallOptions): Promise<PubSubEvent> {
-    if (this.buffered > 0) return Promise.resolve(this.#shift());
-    if (this.#failure !== null) return Promise.reject(this.#failure);
-    return new Promise<PubSubEvent>((resolve, reject) => {
-      // Assigned below; a signal that is already aborted gives up before that, with nothing to disarm.
-      let disarm = () => {};
-      const waiter: Waiter = {
-        resolve: (event) => {
-          disarm();
-          resolve(event);
-        },
-        reject: (error) => {
-          disarm();
-          reject(error);
-        },
-      };
-      this.#waiters.push(waiter);
-      disarm = __internal.armCallOptions(
-        options,
-        (error) => {
-          const index = this.#waiters.indexOf(waiter);
-          if (index !== -1) this.#waiters.splice(index, 1);
-          reject(error);
-        },
-        'pub/sub event',
-      );
-    });
-  }
-
   #onPush(push: Push): void {
     const event = toEvent(push.values);
-    if (event !== undefined) this.#push(event);
-  }
-
-  #push(event: PubSubEvent): void {
-    const waiter = this.#waiters.shift();
-    if (waiter !== undefined) {
-      waiter.resolve(event);
-      return;
-    }
-    this.#queue.push(event);
-    if (!this.#paused && this.buffered >= this.#maxBuffered && this.conn.pauseReading) {
-      this.#paused = true;
-      this.conn.pauseReading();
-    }
-  }
-
-  #shift(): PubSubEvent {
-    const event = this.#queue.shift()!;
-    if (this.#paused && this.buffered <= this.#maxBuffered / 2) {
-      this.#paused = false;
-      this.conn.resumeReading?.();
-    }
-    return event;
-  }
-
-  #fail(error: unknown): void {
-    if (this.#failure !== null) return;
-    this.#failure = error;
-    for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
+    if (event !== undefined) this.#queue.push(event);
   }
 }

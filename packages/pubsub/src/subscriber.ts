@@ -1,8 +1,15 @@
-import { __internal, type Connection, ConnectionError } from '@x/conn';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  __internal,
+  type CallOptions,
+  type Connection,
+  ConnectionError,
+  type DialFunction,
+} from '@x/conn';
+import { ReplyError } from '@x/resp';
+import { DEFAULT_MAX_BUFFERED_REPLIES, EventQueue } from './event-queue.js';
 import { Message, PMessage } from './events.js';
 import { PubSubConn } from './pubsub-conn.js';
-
-const MAX_BUFFERED = 10_000;
 
 /** Gap says the connection was lost: messages published between `since` and `until` may be missing. */
 export class Gap {
@@ -18,10 +25,19 @@ export class Gap {
 /** What a Subscriber yields. */
 export type SubscriberEvent = Message | PMessage | Gap;
 
-/** SubscriberOptions: where to connect, and how patiently to reconnect. */
+/** SubscriberOptions: where to connect, how much to buffer, and how patiently to reconnect. */
 export interface SubscriberOptions {
-  /** Opens a connection, for example `() => dial(url, { protocol: 3 })`. */
-  dial: () => Promise<Connection>;
+  /**
+   * Opens a connection, for example `({ signal }) => dial(url, { protocol: 3, signal })`. The
+   * signal aborts when the subscriber closes.
+   */
+  dial: DialFunction<Connection>;
+  /**
+   * Events buffered for slow readers before the subscriber stops reading the connection (the
+   * server then holds further messages, up to its client-output-buffer-limit); reading resumes
+   * at half. Default 10,000, as `@x/conn`'s option of the same name.
+   */
+  maxBufferedReplies?: number;
   /** First wait before reconnecting; doubles each failed try. Default 50 ms. */
   minBackoffMs?: number;
   /** Longest wait between tries. Default 5,000 ms. */
@@ -33,7 +49,8 @@ export interface SubscriberOptions {
 /**
  * Subscriber owns a pub/sub connection and keeps it alive: when the connection drops it
  * reconnects with exponential backoff, subscribes again to every channel, pattern and shard
- * channel it had, and yields a Gap so that the application knows messages may have been missed.
+ * channel it has, and yields a Gap so that the application knows messages may have been missed.
+ * Any number of readers may iterate or call `receive` at once; each event goes to one of them.
  */
 export class Subscriber implements AsyncIterable<SubscriberEvent> {
   readonly #options: Required<Omit<SubscriberOptions, 'onReconnectError'>> &
@@ -43,68 +60,128 @@ export class Subscriber implements AsyncIterable<SubscriberEvent> {
   readonly #shardChannels = new Set<string>();
   #psc: PubSubConn | null = null;
   #connecting: Promise<PubSubConn> | null = null;
-  #closed = false;
-  readonly #events = new __internal.Queue<SubscriberEvent>();
-  #wake: (() => void) | null = null;
-  #drained: (() => void) | null = null;
+  /** Aborts dials and the backoff sleep when the subscriber closes. */
+  readonly #lifetime = new AbortController();
+  readonly #events: EventQueue<SubscriberEvent>;
+  /** Set while the queue is full: the pump waits on it before reading again. */
+  #resumed: { promise: Promise<void>; resolve: () => void } | null = null;
 
   constructor(options: SubscriberOptions) {
-    this.#options = { minBackoffMs: 50, maxBackoffMs: 5_000, ...options };
+    const maxBufferedReplies = __internal.readCount(
+      options.maxBufferedReplies,
+      'maxBufferedReplies',
+      DEFAULT_MAX_BUFFERED_REPLIES,
+    );
+    this.#options = { minBackoffMs: 50, maxBackoffMs: 5_000, ...options, maxBufferedReplies };
+    this.#events = new EventQueue(maxBufferedReplies, {
+      pause: () => {
+        let resolve = () => {};
+        const promise = new Promise<void>((settle) => {
+          resolve = settle;
+        });
+        this.#resumed = { promise, resolve };
+      },
+      resume: () => {
+        this.#resumed?.resolve();
+        this.#resumed = null;
+      },
+    });
+  }
+
+  get #closed(): boolean {
+    return this.#lifetime.signal.aborted;
   }
 
   /** Subscribes to channels, connecting first if needed. */
-  async subscribe(...channels: string[]): Promise<void> {
-    for (const channel of channels) this.#channels.add(channel);
-    await (await this.#connected()).subscribe(...channels);
+  subscribe(...channels: string[]): Promise<void> {
+    return this.#remember(this.#channels, channels, (psc) => psc.subscribe(...channels));
   }
 
   /** Subscribes to patterns. */
-  async psubscribe(...patterns: string[]): Promise<void> {
-    for (const pattern of patterns) this.#patterns.add(pattern);
-    await (await this.#connected()).psubscribe(...patterns);
+  psubscribe(...patterns: string[]): Promise<void> {
+    return this.#remember(this.#patterns, patterns, (psc) => psc.psubscribe(...patterns));
   }
 
   /** Subscribes to shard channels. */
-  async ssubscribe(...channels: string[]): Promise<void> {
-    for (const channel of channels) this.#shardChannels.add(channel);
-    await (await this.#connected()).ssubscribe(...channels);
+  ssubscribe(...channels: string[]): Promise<void> {
+    return this.#remember(this.#shardChannels, channels, (psc) => psc.ssubscribe(...channels));
   }
 
-  /** Unsubscribes from channels (all of them without arguments). */
-  async unsubscribe(...channels: string[]): Promise<void> {
-    forget(this.#channels, channels);
-    await this.#psc?.unsubscribe(...channels);
+  /** Unsubscribes from channels (all of them without arguments); reconnections forget them. */
+  unsubscribe(...channels: string[]): Promise<void> {
+    return this.#forget(this.#channels, channels, (psc) => psc.unsubscribe(...channels));
   }
 
-  /** Unsubscribes from patterns (all of them without arguments). */
-  async punsubscribe(...patterns: string[]): Promise<void> {
-    forget(this.#patterns, patterns);
-    await this.#psc?.punsubscribe(...patterns);
+  /** Unsubscribes from patterns (all of them without arguments); reconnections forget them. */
+  punsubscribe(...patterns: string[]): Promise<void> {
+    return this.#forget(this.#patterns, patterns, (psc) => psc.punsubscribe(...patterns));
   }
 
-  /** Stops: closes the connection and ends iteration. */
+  /** Unsubscribes from shard channels (all of them without arguments); reconnections forget them. */
+  sunsubscribe(...channels: string[]): Promise<void> {
+    return this.#forget(this.#shardChannels, channels, (psc) => psc.sunsubscribe(...channels));
+  }
+
+  /** Resolves to the next message or gap; rejects with a ConnectionError (`ERR_CLOSED`) after close(). */
+  receive(): Promise<SubscriberEvent> {
+    return this.#events.read(undefined, 'subscriber event');
+  }
+
+  /** `receive` with a signal and/or a time limit; giving up consumes no event. */
+  receiveWith(options: CallOptions): Promise<SubscriberEvent> {
+    return this.#events.read(options, 'subscriber event');
+  }
+
+  /** Stops: aborts a dial in progress, closes the connection and ends every reader. */
   async close(): Promise<void> {
-    this.#closed = true;
-    this.#wake?.();
-    this.#drained?.();
+    if (this.#closed) return;
+    const closed = new ConnectionError('subscriber closed', { code: 'ERR_CLOSED' });
+    this.#lifetime.abort(closed);
+    this.#events.fail(closed);
+    this.#resumed?.resolve();
     await this.#psc?.close();
   }
 
-  /** Messages and gaps, until close(). */
+  /** Messages and gaps, until close(); events buffered before close() are still yielded. */
   async *[Symbol.asyncIterator](): AsyncIterator<SubscriberEvent> {
     for (;;) {
-      const event = this.#events.shift();
-      if (event !== undefined) {
-        if (this.#events.length <= MAX_BUFFERED / 2) this.#drained?.();
-        yield event;
-        continue;
+      try {
+        yield await this.receive();
+      } catch (error) {
+        if (this.#closed && ConnectionError.is(error)) return;
+        throw error;
       }
-      if (this.#closed) return;
-      await new Promise<void>((resolve) => {
-        this.#wake = resolve;
-      });
-      this.#wake = null;
     }
+  }
+
+  /** Remembers `names` for every reconnection, connects if needed and subscribes. */
+  async #remember(
+    set: Set<string>,
+    names: readonly string[],
+    subscribe: (psc: PubSubConn) => Promise<void>,
+  ): Promise<void> {
+    for (const name of names) set.add(name);
+    try {
+      await subscribe(await this.#connected());
+    } catch (error) {
+      // The server refused them (an ACL's NOPERM): every reconnection would be refused again.
+      if (ReplyError.is(error)) for (const name of names) set.delete(name);
+      throw error;
+    }
+  }
+
+  /** Forgets `names` (all without names) so no reconnection restores them, then unsubscribes. */
+  async #forget(
+    set: Set<string>,
+    names: readonly string[],
+    unsubscribe: (psc: PubSubConn) => Promise<void>,
+  ): Promise<void> {
+    if (names.length === 0) set.clear();
+    for (const name of names) set.delete(name);
+    // A connection still being set up subscribes from the sets before it counts as connected:
+    // wait for it, so it does not keep what was just forgotten.
+    const psc = this.#psc ?? (await this.#connecting?.catch(() => null)) ?? null;
+    if (psc !== null) await unsubscribe(psc);
   }
 
   #connected(): Promise<PubSubConn> {
@@ -116,15 +193,20 @@ export class Subscriber implements AsyncIterable<SubscriberEvent> {
   }
 
   async #connect(): Promise<PubSubConn> {
-    const psc = new PubSubConn(await this.#options.dial());
-    // close() may have run while we were dialling: do not leave a connection behind.
-    if (this.#closed) {
-      await psc.close();
-      throw new ConnectionError('subscriber closed', { code: 'ERR_CLOSED' });
+    this.#lifetime.signal.throwIfAborted();
+    const psc = new PubSubConn(await this.#options.dial({ signal: this.#lifetime.signal }), {
+      maxBufferedReplies: this.#options.maxBufferedReplies,
+    });
+    try {
+      // close() may have run while we were dialling: do not leave a connection behind.
+      this.#lifetime.signal.throwIfAborted();
+      if (this.#channels.size > 0) await psc.subscribe(...this.#channels);
+      if (this.#patterns.size > 0) await psc.psubscribe(...this.#patterns);
+      if (this.#shardChannels.size > 0) await psc.ssubscribe(...this.#shardChannels);
+    } catch (error) {
+      await psc.close().catch(() => {});
+      throw error;
     }
-    if (this.#channels.size > 0) await psc.subscribe(...this.#channels);
-    if (this.#patterns.size > 0) await psc.psubscribe(...this.#patterns);
-    if (this.#shardChannels.size > 0) await psc.ssubscribe(...this.#shardChannels);
     this.#psc = psc;
     void this.#pump(psc);
     return psc;
@@ -134,47 +216,33 @@ export class Subscriber implements AsyncIterable<SubscriberEvent> {
   async #pump(psc: PubSubConn): Promise<void> {
     let cause: unknown;
     for (;;) {
-      // A slow reader: stop reading until it catches up, so the socket pauses and the server buffers.
-      while (this.#events.length >= MAX_BUFFERED && !this.#closed) {
-        await new Promise<void>((resolve) => {
-          this.#drained = resolve;
-        });
-        this.#drained = null;
-      }
+      // Slow readers: stop reading until they catch up, so the socket pauses and the server buffers.
+      if (this.#resumed !== null) await this.#resumed.promise;
+      if (this.#closed) return;
       try {
         const event = await psc.receive();
-        if (event instanceof Message || event instanceof PMessage) this.#emit(event);
+        if (event instanceof Message || event instanceof PMessage) this.#events.push(event);
       } catch (error) {
         cause = error;
         if (ConnectionError.is(error) || psc.conn.err() !== null) break;
       }
     }
     this.#psc = null;
-    if (this.#closed) return;
     const since = new Date();
     for (let attempt = 0; !this.#closed; attempt++) {
       try {
         await this.#connected();
-        this.#emit(new Gap(since, new Date(), cause));
+        this.#events.push(new Gap(since, new Date(), cause));
         return;
       } catch (error) {
+        if (this.#closed) return;
         this.#options.onReconnectError?.(error);
         const delay = Math.min(
           this.#options.maxBackoffMs,
           this.#options.minBackoffMs * 2 ** attempt,
         );
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        await sleep(delay, undefined, { signal: this.#lifetime.signal }).catch(() => {});
       }
     }
   }
-
-  #emit(event: SubscriberEvent): void {
-    this.#events.push(event);
-    this.#wake?.();
-  }
-}
-
-function forget(set: Set<string>, names: readonly string[]): void {
-  if (names.length === 0) set.clear();
-  for (const name of names) set.delete(name);
 }

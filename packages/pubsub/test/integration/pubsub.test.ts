@@ -113,7 +113,7 @@ describe.each([2, 3] as const)('a slow consumer over RESP%i', (protocol) => {
   it('gets 100,000 messages complete and in order, with bounded buffering', async () => {
     const maxBuffered = 2_000;
     const conn = await dial(redis.url, { protocol, maxBufferedReplies: maxBuffered });
-    const psc = new PubSubConn(conn, { maxBuffered });
+    const psc = new PubSubConn(conn, { maxBufferedReplies: maxBuffered });
     await psc.subscribe('firehose');
     await psc.receive();
     const total = 100_000;
