@@ -131,7 +131,7 @@ export class Client {
     if (this.#stopped !== null) throw this.#stopped;
     this.#pool ??= new Pool({
       ...this.#settings.exclusive,
-      dial: ({ signal }) => this.#dial(signal === undefined ? this.#stopDialling.signal : signal),
+      dial: ({ signal }) => this.#dial(AbortSignal.any([signal, this.#stopDialling.signal])),
     });
     return this.#pool.use(work, options);
   }
