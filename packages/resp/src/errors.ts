@@ -16,6 +16,15 @@ export function hasBrand(value: unknown, brand: symbol): boolean {
   return typeof value === 'object' && value !== null && brand in value;
 }
 
+/**
+ * Makes `error` a member of the RedisError family (`RedisError.is()` and `instanceof RedisError`
+ * hold for it) when its class must extend another built-in error: @x/reply's ReplyTypeError stays
+ * a TypeError. The error should carry a stable `code`, as every RedisError does.
+ */
+export function joinRedisErrorFamily(error: Error & { readonly code: string }): void {
+  Object.defineProperty(error, redisErrorBrand, { value: true, enumerable: true });
+}
+
 /** RedisError is the base class of every error raised by the @x packages. */
 export class RedisError extends Error {
   override name = 'RedisError';
@@ -38,10 +47,7 @@ export class RedisError extends Error {
    * from any copy of the package. A subclass without an `is()` of its own (one a user declares)
    * keeps the ordinary prototype-chain test, so it never claims its parent's instances.
    */
-  static override [Symbol.hasInstance]<T>(
-    this: ErrorClass<T>,
-    value: unknown,
-  ): value is T {
+  static override [Symbol.hasInstance]<T>(this: ErrorClass<T>, value: unknown): value is T {
     // biome-ignore lint/complexity/noThisInStatic: instanceof passes the class on its right, often a subclass.
     return isInstance(this, value);
   }
