@@ -13,6 +13,7 @@ import {
   stringMap,
   strings,
 } from '../src/index.js';
+import { thrownBy } from './thrown-by.js';
 
 // These tests import @x/resp as ES module source; a CommonJS consumer in the same process loads
 // the built file its `require` condition names, a second copy whose ReplyError is another class.
@@ -24,15 +25,6 @@ const commonJsResp = require(join(dirname(respManifest), commonJsFile)) as typeo
 const serverError = new commonJsResp.ReplyError('WRONGTYPE Operation against a key');
 // A converter that is no helper of this package, so only scan's own check can throw the error.
 const asIs = (value: Reply) => value;
-
-function thrownBy(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  return 'nothing thrown';
-}
 
 describe('an error reply from the CommonJS copy of @x/resp', () => {
   it('is a copy of its own', async () => {

@@ -3,15 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { RedisError } from '@x/resp';
 import { describe, expect, it } from 'vitest';
 import { NilError, ReplyTypeError, strings } from '../src/index.js';
-
-function thrownBy(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  return 'nothing thrown';
-}
+import { thrownBy } from './thrown-by.js';
 
 // The built CommonJS and ES module copies of @x/reply and @x/resp in one process, as a consumer
 // loads them. It runs in a child process: this test runner makes require() resolve to sources.
