@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // Checks every public package as a user would get it: publint and attw on the packed tarball,
 // then installs the tarball alone (workspace siblings from their own tarballs) into an empty
-// folder with npm, and loads it with both `import` and `require`.
+// folder with npm, and loads it with both `import` and `require`. Last, it compiles a consumer
+// that imports every public package's types, as ES module and as CommonJS, against the oldest
+// @types/node the packages support (20.11, where Buffer is not generic yet), with a TypeScript of
+// its time (5.4: TypeScript 5.7 and later cannot check @types/node 20.11 itself).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +28,12 @@ try {
   for (const { dir, manifest } of packages) {
     run('pnpm', ['exec', 'publint', '--strict', dir], root);
     run('pnpm', ['exec', 'attw', '--pack', dir, '--format', 'table-flipped'], root);
+    // `Buffer<...>` exists only in newer @types/node; a user on 20.11 gets TS2315 from it.
+    for (const file of readdirSync(join(dir, 'dist')).filter((name) => /\.d\.c?ts$/.test(name)))
+      if (readFileSync(join(dir, 'dist', file), 'utf8').includes('Buffer<')) {
+        console.error(`${manifest.name}: dist/${file} names Buffer<...>; give the type by hand`);
+        failures++;
+      }
     const output = run('pnpm', ['pack', '--pack-destination', work], dir).trim().split('\n');
     tarballs.set(manifest.name, output.at(-1));
   }
@@ -64,6 +73,8 @@ try {
       `package check: ${name} passes publint --strict and attw --pack, installs alone with npm, loads with import and require`,
     );
   }
+
+  failures += checkTypesAgainstOldestNodeTypes();
 } catch (error) {
   console.error(error.stdout ?? '', error.stderr ?? '', error.message);
   failures++;
@@ -82,4 +93,83 @@ function workspaceClosure(name, seen = new Set()) {
     if (String(range).startsWith('workspace:')) workspaceClosure(dependency, seen);
   }
   return seen;
+}
+
+/**
+ * Compiles a consumer of every public package's types with @types/node 20.11 and no skipLibCheck,
+ * as an ES module (index.d.ts) and as CommonJS (index.d.cts). Emitted types that need a newer
+ * @types/node (`Buffer<ArrayBufferLike>`: TS2315 on 20.11) fail here. The registry must answer:
+ * without it this check fails, it never passes by skipping.
+ */
+function checkTypesAgainstOldestNodeTypes() {
+  const oldestNodeTypes = '@types/node@~20.11.0';
+  const typescriptOfItsTime = 'typescript@~5.4.0';
+  const project = join(work, 'types-consumer');
+  mkdirSync(project);
+  writeFileSync(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'types-consumer', private: true, type: 'module' }),
+  );
+  try {
+    run(
+      'npm',
+      [
+        'install',
+        '--no-audit',
+        '--no-fund',
+        '--loglevel=error',
+        oldestNodeTypes,
+        typescriptOfItsTime,
+        ...tarballs.values(),
+      ],
+      project,
+    );
+  } catch (error) {
+    console.error(
+      `types check: cannot install ${oldestNodeTypes} and ${typescriptOfItsTime} from the npm registry; this check needs it and fails rather than skip.\n${error.stderr ?? error.message}`,
+    );
+    return 1;
+  }
+  const names = packages.map(({ manifest }) => manifest.name);
+  const alias = (name) => name.replace(/\W/g, '_');
+  const consumer = (importLine) =>
+    `${names.map(importLine).join('\n')}\nexport type Everything = [${names.map((name) => `typeof ${alias(name)}`).join(', ')}];\n`;
+  writeFileSync(
+    join(project, 'esm-consumer.ts'),
+    consumer((name) => `import * as ${alias(name)} from '${name}';`),
+  );
+  writeFileSync(
+    join(project, 'cjs-consumer.cts'),
+    consumer((name) => `import ${alias(name)} = require('${name}');`),
+  );
+  writeFileSync(
+    join(project, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        target: 'es2022',
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false,
+        types: ['node'],
+      },
+      files: ['esm-consumer.ts', 'cjs-consumer.cts'],
+    }),
+  );
+  const versionOf = (name) =>
+    JSON.parse(readFileSync(join(project, 'node_modules', name, 'package.json'), 'utf8')).version;
+  const installed = `@types/node ${versionOf('@types/node')} and TypeScript ${versionOf('typescript')}`;
+  try {
+    run('node', [join(project, 'node_modules/typescript/bin/tsc'), '-p', project], project);
+  } catch (error) {
+    console.error(
+      `types check: the public types do not compile with ${installed}:\n${error.stdout ?? ''}${error.stderr ?? ''}`,
+    );
+    return 1;
+  }
+  console.log(
+    `types check: every public package's types compile with ${installed} (import and require)`,
+  );
+  return 0;
 }

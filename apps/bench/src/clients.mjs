@@ -1,4 +1,5 @@
 // One adapter per client, so every scenario runs the same code against each.
+import { createClient as createXClient } from '@x/client';
 import { dial } from '@x/conn';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
@@ -7,6 +8,9 @@ import { createClient } from 'redis';
 export async function connectClients(port) {
   const url = `redis://127.0.0.1:${port}`;
   const ours = await dial(url);
+  // The reconnecting client over the same kind of connection: what reconnection costs per call.
+  const oursReconnecting = createXClient(url);
+  await oursReconnecting.do('PING');
   const ioredis = new Redis({ port, host: '127.0.0.1' });
   const ioredisAuto = new Redis({ port, host: '127.0.0.1', enableAutoPipelining: true });
   const nodeRedis = await createClient({ url }).connect();
@@ -15,6 +19,7 @@ export async function connectClients(port) {
   return [
     ...baseline,
     connAdapter('@x/conn', ours),
+    connAdapter('@x/client', oursReconnecting),
     {
       name: 'ioredis',
       set: (key, value) => ioredis.set(key, value),

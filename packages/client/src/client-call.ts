@@ -12,6 +12,9 @@ export interface ClientCallOptions extends CallOptions {
   idempotent?: boolean;
 }
 
+// One function for every unset callback: a closure per call would cost memory on the hot path.
+const ignore = () => {};
+
 /**
  * One call of the client: what to send, and what is left of its own limits, so that it can wait
  * for a connection and be sent (again) on a later one. `timeoutMs` runs from the call, not from
@@ -27,16 +30,18 @@ export class ClientCall {
   readonly deadline: number;
   /** Sends left after a connection failed with this call written. */
   retriesLeft: number;
-  resolve: (reply: Reply) => void = () => {};
-  reject: (error: unknown) => void = () => {};
+  resolve: (reply: Reply) => void = ignore;
+  reject: (error: unknown) => void = ignore;
   /** Stops the timers and signal listener of a wait for a connection. */
-  disarm: () => void = () => {};
+  disarm: () => void = ignore;
 
   constructor(
     command: string,
     args: readonly Arg[],
     options: ClientCallOptions | undefined,
     idempotentRetries: number,
+    /** When the call was made (performance.now()), if not now: its time limit runs from then. */
+    startedAt = 0,
   ) {
     this.command = command;
     this.args = args;
@@ -45,7 +50,9 @@ export class ClientCall {
     this.timeoutMs =
       timeoutMs === undefined || timeoutMs === Number.POSITIVE_INFINITY ? 0 : timeoutMs;
     this.deadline =
-      this.timeoutMs === 0 ? Number.POSITIVE_INFINITY : performance.now() + this.timeoutMs;
+      this.timeoutMs === 0
+        ? Number.POSITIVE_INFINITY
+        : (startedAt === 0 ? performance.now() : startedAt) + this.timeoutMs;
     this.retriesLeft = options?.idempotent === true ? idempotentRetries : 0;
   }
 

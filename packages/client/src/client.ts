@@ -204,13 +204,20 @@ export class Client {
       return Promise.reject(error);
     }
     if (refusal !== null) return Promise.reject(refusal);
-    const call = new ClientCall(command, args, options, this.#settings.idempotentRetries);
     const conn = this.#conn;
-    if (conn === null) return this.#wait(call);
-    // The caller's own options as given: nothing of the time limit is spent yet.
+    if (conn === null)
+      return this.#wait(new ClientCall(command, args, options, this.#settings.idempotentRetries));
+    // The hot path allocates no ClientCall: one is made only if the connection fails the call.
+    const startedAt = options?.timeoutMs === undefined ? 0 : performance.now();
     const reply =
       options === undefined ? conn.do(command, ...args) : conn.doWith(options, command, ...args);
-    return reply.then(undefined, (error: unknown) => this.#afterFailure(error, conn, call));
+    return reply.then(undefined, (error: unknown) =>
+      this.#afterFailure(
+        error,
+        conn,
+        () => new ClientCall(command, args, options, this.#settings.idempotentRetries, startedAt),
+      ),
+    );
   }
 
   #send(conn: Connection, call: ClientCall): Promise<Reply> {
@@ -223,10 +230,15 @@ export class Client {
   }
 
   /** A call failed on `conn`: wait for the next connection if it may be sent, else reject. */
-  #afterFailure(error: unknown, conn: Connection, call: ClientCall): Promise<Reply> {
+  #afterFailure(
+    error: unknown,
+    conn: Connection,
+    callOrMake: ClientCall | (() => ClientCall),
+  ): Promise<Reply> {
     // Error replies, the call's own time limit and signal: the caller's to handle.
     if (!ConnectionError.is(error) || conn.err() === null || this.#stopped !== null) throw error;
     this.#lost(conn);
+    const call = typeof callOrMake === 'function' ? callOrMake() : callOrMake;
     if (error.sent) {
       if (call.retriesLeft === 0) throw error;
       call.retriesLeft--;

@@ -34,6 +34,8 @@ export function checkCallOptions(options: unknown): Error | null {
  * signal's reason, unless the returned disarm function runs first. An already aborted signal
  * gives up at once; bad options (see checkCallOptions) give up at once with their error, so the
  * caller's promise carries it.
+ *
+ * @internal Shared with @x/pool and @x/pubsub through `__internal`; not public API.
  */
 export function armCallOptions(
   options: CallOptions,

@@ -38,14 +38,18 @@ export interface DialOptions extends ConnOptions {
 /**
  * Connects to Redis and resolves to a ready Connection: connected, TLS done, authenticated,
  * named and on its database. `address` is a URL (`redis://user:pass@host:6379/0`, `rediss://`,
- * `unix:///run/redis.sock?db=2`), `host:port`, a socket path, or left out for options alone.
+ * `valkey://`, `valkeys://`, `unix:///run/redis.sock?db=2`; see parseRedisUrl), `host:port`, a
+ * socket path, or left out for options alone.
  */
 export async function dial(address?: string, options: DialOptions = {}): Promise<Connection> {
   const fromAddress = addressSettings(address);
   const settings: DialOptions = { ...fromAddress, ...withoutUndefined(options) };
-  // A rediss:// URL promises TLS; an option must not quietly send the password in plain text.
+  // A rediss:// or valkeys:// URL promises TLS; an option must not quietly send the password in
+  // plain text.
   if (fromAddress.tls === true && !settings.tls)
-    throw new TypeError('a rediss:// URL needs TLS: remove `tls: false` or use redis://');
+    throw new TypeError(
+      'a rediss:// or valkeys:// URL needs TLS: remove `tls: false` or use redis:// or valkey://',
+    );
   const timeoutMs = readTimeLimit(settings.connectTimeoutMs, 'connectTimeoutMs', 10_000);
   // Infinity, like 0, means no keep-alive probes: setKeepAlive would take it as the OS default.
   const keepAliveMs = readTimeLimit(settings.keepAliveMs, 'keepAliveMs', 300_000);
@@ -117,7 +121,7 @@ function addressSettings(address: string | undefined): UrlSettings {
   // user:password@host:port without a scheme: never echo it, it holds a password.
   if (address.includes('@'))
     throw new TypeError(
-      'an address with credentials must be a redis:// or rediss:// URL (not shown: it may contain a password)',
+      'an address with credentials must be a redis://, rediss://, valkey:// or valkeys:// URL (not shown: it may contain a password)',
     );
   const match = /^\[?([^\]]*?)\]?:(\d+)$/.exec(address);
   if (match === null) return { host: address };

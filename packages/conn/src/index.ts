@@ -7,7 +7,7 @@ export {
   commandStartChannel,
 } from './diagnostics.js';
 export { type DialOptions, dial } from './dial.js';
-export { ConnectionError, TimeoutError } from './errors.js';
+export { ConnectionError, NothingPendingError, TimeoutError } from './errors.js';
 /** @internal Shared plumbing of the @x packages; not part of the public API. */
 export * as __internal from './internals.js';
 export { type Logger, newLoggingConn } from './logging-conn.js';

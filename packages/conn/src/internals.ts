@@ -1,6 +1,8 @@
 /**
- * Plumbing that the toolkit's own packages (@x/pool, @x/pubsub, @x/client) share. Not part of
- * the public API: it may change in any release.
+ * Plumbing that the toolkit's own packages (@x/pool, @x/pubsub, @x/client) share, exported as
+ * `__internal`. Not part of the public API: it may change in any release.
+ *
+ * @internal
  */
 export {
   armCallOptions,

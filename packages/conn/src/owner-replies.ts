@@ -1,5 +1,6 @@
-import { RedisError, type Reply, ReplyError } from '@x/resp';
+import { type Reply, ReplyError } from '@x/resp';
 import { type Waiter as CallWaiter, waitInQueue } from './call-guard.js';
+import { NothingPendingError } from './errors.js';
 import { Queue } from './queue.js';
 import type { ReplySink, Request } from './request.js';
 import { readTimeLimit } from './time-limit.js';
@@ -159,9 +160,8 @@ export class OwnerReplies implements ReplySink {
   }
 }
 
-function nothingPending(): RedisError {
-  return new RedisError(
+function nothingPending(): NothingPendingError {
+  return new NothingPendingError(
     'receive() with nothing to receive: no send() awaits a reply and the connection is not subscribed',
-    'ERR_NOTHING_PENDING',
   );
 }

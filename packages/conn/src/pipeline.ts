@@ -1,4 +1,5 @@
-import { type Arg, RedisError, type Reply, ReplyError } from '@x/resp';
+import { type Arg, type Reply, ReplyError } from '@x/resp';
+import { NothingPendingError } from './errors.js';
 import type { Pipeline } from './types.js';
 
 /** Queues one command on the connection, apart from the owner's sends. */
@@ -30,7 +31,7 @@ export class ConnPipeline implements Pipeline {
     const next = this.#replies.shift();
     if (next === undefined)
       return Promise.reject(
-        new RedisError('receive() without a pending send on this pipeline', 'ERR_NOTHING_PENDING'),
+        new NothingPendingError('receive() without a pending send on this pipeline'),
       );
     return next;
   }

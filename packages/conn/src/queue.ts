@@ -3,6 +3,8 @@
  * the head, and the consumed prefix is cut off once it is both large and most of the array.
  *
  *   items: [ consumed ... | head -> live entries ... ]
+ *
+ * @internal Shared with @x/pool and @x/pubsub through `__internal`; not public API.
  */
 export class Queue<T> {
   private items: (T | undefined)[] = [];

@@ -1,6 +1,6 @@
 import { type Reply, ReplyError } from '@x/resp';
 import { NilError, ReplyTypeError } from './errors.js';
-import { helper } from './helper.js';
+import { type Helper, helper } from './helper.js';
 import { toBytes, toFloat, toInt, toInt64, toText, toUint64 } from './scalars.js';
 
 /** The elements of an array reply; a RESP3 map is flattened to key, value, key, value. */
@@ -70,8 +70,10 @@ function convertMap<T>(
 export const values = helper((reply) => toValues(reply));
 /** strings converts an array of strings; nil elements become "" as in Redigo. */
 export const strings = helper((reply) => convertEach(reply, 'strings', toText, ''));
+// Typed by hand: the inferred `Buffer<ArrayBufferLike>` does not compile for users of an
+// older @types/node 20.x (20.11 has no generic Buffer).
 /** byteSlices converts an array of strings to Buffers; nil elements stay null. */
-export const byteSlices = helper((reply) =>
+export const byteSlices: Helper<(Buffer | null)[]> = helper((reply) =>
   convertEach<Buffer | null>(reply, 'byteSlices', toBytes, null),
 );
 /** ints converts an array of integers to numbers; nil elements become 0 as in Redigo. */

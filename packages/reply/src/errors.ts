@@ -1,4 +1,4 @@
-import { hasBrand, RedisError } from '@x/resp';
+import { hasBrand, joinRedisErrorFamily, RedisError } from '@x/resp';
 
 const nilErrorBrand = Symbol.for('@x/reply/NilError');
 const replyTypeErrorBrand = Symbol.for('@x/reply/ReplyTypeError');
@@ -18,7 +18,12 @@ export class NilError extends RedisError {
   }
 }
 
-/** ReplyTypeError means a reply could not be converted: it names the helper, the expected and the actual type. */
+/**
+ * ReplyTypeError means a reply could not be converted: it names the helper, the expected and the
+ * actual type. It is a TypeError (so `instanceof TypeError` keeps working) and a member of the
+ * RedisError family: `RedisError.is(error)` and `error instanceof RedisError` hold, `code` is
+ * `ERR_REPLY_TYPE`.
+ */
 export class ReplyTypeError extends TypeError {
   override name = 'ReplyTypeError';
   readonly code = 'ERR_REPLY_TYPE';
@@ -26,12 +31,16 @@ export class ReplyTypeError extends TypeError {
 
   constructor(helper: string, expected: string, actual: unknown) {
     super(`${helper}: expected ${expected}, got ${describeReply(actual)}`);
+    joinRedisErrorFamily(this);
   }
 
   /** Reports whether `value` is a ReplyTypeError from any copy of @x/reply. */
   static is(value: unknown): value is ReplyTypeError {
     return hasBrand(value, replyTypeErrorBrand);
   }
+
+  /** `instanceof` recognises a ReplyTypeError from any copy of @x/reply, as for RedisError. */
+  static override [Symbol.hasInstance] = RedisError[Symbol.hasInstance];
 }
 
 /** Names a reply's type for error messages, with a short sample of its value. */

@@ -14,7 +14,7 @@ export interface Helper<T> {
 export function helper<T>(convert: (reply: Reply) => T): Helper<T> {
   const run = (reply: Reply | PromiseLike<Reply>): T | Promise<T> => {
     if (isPromiseLike(reply)) return Promise.resolve(reply).then(run) as Promise<T>;
-    if (reply instanceof ReplyError || ReplyError.is(reply)) throw reply;
+    if (reply instanceof ReplyError) throw reply;
     return convert(reply);
   };
   return run as Helper<T>;

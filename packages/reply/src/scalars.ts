@@ -1,6 +1,6 @@
 import type { Reply } from '@x/resp';
 import { NilError, ReplyTypeError } from './errors.js';
-import { helper } from './helper.js';
+import { type Helper, helper } from './helper.js';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -116,7 +116,9 @@ export const uint64 = helper((reply) => toUint64(reply));
 export const float = helper((reply) => toFloat(reply));
 /** string converts a bulk or simple string reply to text (UTF-8). */
 export const string = helper((reply) => toText(reply));
+// Typed by hand: the inferred `Buffer<ArrayBufferLike>` does not compile for users of an
+// older @types/node 20.x (20.11 has no generic Buffer).
 /** bytes converts a bulk or simple string reply to a Buffer. */
-export const bytes = helper((reply) => toBytes(reply));
+export const bytes: Helper<Buffer> = helper((reply) => toBytes(reply));
 /** bool converts an integer, RESP3 boolean or "1"/"true"-style text to a boolean. */
 export const bool = helper((reply) => toBool(reply));

@@ -1,16 +1,28 @@
 /**
- * Errors shared by every @x package. Each class carries a `Symbol.for` brand so that `is()`
- * recognises an error created by another copy of the package (the CJS build next to the ESM
- * build, or two installed versions), where `instanceof` would fail.
+ * Errors shared by every @x package. Each class carries a `Symbol.for` brand so that `is()` and
+ * `instanceof` recognise an error created by another copy of the package (the CJS build next to
+ * the ESM build, or two installed versions), where the prototype chain alone would not.
  */
 
 const redisErrorBrand = Symbol.for('@x/resp/RedisError');
 const replyErrorBrand = Symbol.for('@x/resp/ReplyError');
 const protocolErrorBrand = Symbol.for('@x/resp/ProtocolError');
 
+/** A class of the family, as `instanceof` sees it: any constructor of T. */
+type ErrorClass<T> = abstract new (...args: never[]) => T;
+
 /** Returns true when `value` is an object that carries `brand`. */
 export function hasBrand(value: unknown, brand: symbol): boolean {
   return typeof value === 'object' && value !== null && brand in value;
+}
+
+/**
+ * Makes `error` a member of the RedisError family (`RedisError.is()` and `instanceof RedisError`
+ * hold for it) when its class must extend another built-in error: @x/reply's ReplyTypeError stays
+ * a TypeError. The error should carry a stable `code`, as every RedisError does.
+ */
+export function joinRedisErrorFamily(error: Error & { readonly code: string }): void {
+  Object.defineProperty(error, redisErrorBrand, { value: true, enumerable: true });
 }
 
 /** RedisError is the base class of every error raised by the @x packages. */
@@ -28,6 +40,16 @@ export class RedisError extends Error {
   /** Reports whether `value` is a RedisError from any copy of @x/resp. */
   static is(value: unknown): value is RedisError {
     return hasBrand(value, redisErrorBrand);
+  }
+
+  /**
+   * Makes `instanceof` agree with `is()`: `error instanceof ReplyError` holds for a ReplyError
+   * from any copy of the package. A subclass without an `is()` of its own (one a user declares)
+   * keeps the ordinary prototype-chain test, so it never claims its parent's instances.
+   */
+  static override [Symbol.hasInstance]<T>(this: ErrorClass<T>, value: unknown): value is T {
+    // biome-ignore lint/complexity/noThisInStatic: instanceof passes the class on its right, often a subclass.
+    return isInstance(this, value);
   }
 }
 
@@ -69,6 +91,14 @@ export class ProtocolError extends RedisError {
   static override is(value: unknown): value is ProtocolError {
     return hasBrand(value, protocolErrorBrand);
   }
+}
+
+/** `instanceof` for a class of the family: by its own `is()` when it has one, else by prototype. */
+function isInstance(errorClass: object, value: unknown): boolean {
+  const is: unknown = Object.hasOwn(errorClass, 'is') ? Reflect.get(errorClass, 'is') : undefined;
+  return typeof is === 'function'
+    ? Boolean(is.call(errorClass, value))
+    : Function.prototype[Symbol.hasInstance].call(errorClass, value);
 }
 
 function errorCodeOf(message: string): string {

@@ -16,5 +16,11 @@ export {
   type ScalarArg,
 } from './encode-command.js';
 export { type EncodeReplyOptions, encodeReply, type ReplyValue } from './encode-reply.js';
-export { hasBrand, ProtocolError, RedisError, ReplyError } from './errors.js';
+export {
+  hasBrand,
+  joinRedisErrorFamily,
+  ProtocolError,
+  RedisError,
+  ReplyError,
+} from './errors.js';
 export { Push, type Reply } from './reply.js';

@@ -1,4 +1,4 @@
-export { isFunctionNotFound, Library } from './library.js';
-export { runScripts, type ScriptCall } from './run-scripts.js';
+export { isFunctionNotFound, Library, type LibraryCallOptions } from './library.js';
+export { runScripts, type ScriptCall, type ScriptResults } from './run-scripts.js';
 export { isNoScript, Script, type ScriptOptions } from './script.js';
 export type { Doer, ReplyConverter, Sender } from './types.js';

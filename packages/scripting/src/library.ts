@@ -1,5 +1,11 @@
-import { type Arg, ReplyError } from '@x/resp';
-import type { Doer } from './types.js';
+import { type Arg, type Reply, ReplyError } from '@x/resp';
+import type { Doer, ReplyConverter } from './types.js';
+
+/** LibraryCallOptions types one function call's result, as ScriptOptions' `convert` does a Script's. */
+export interface LibraryCallOptions<T> {
+  /** Converts the reply, so `await library.call(...)` is typed: `{ convert: int }`. */
+  convert?: ReplyConverter<T>;
+}
 
 /**
  * Reports whether FCALL failed because the function is not loaded. Redis 7.0 gives this no code
@@ -28,24 +34,29 @@ export class Library {
     this.name = match[1]!;
   }
 
-  /** FCALL function keys... args..., loading the library on demand. */
-  call(
+  /**
+   * FCALL function keys... args..., loading the library on demand. Resolves to the reply as it is
+   * (a `Reply`), or converted by `options.convert`.
+   */
+  call<T = Reply>(
     conn: Doer,
     name: string,
     keys: readonly Arg[] = [],
     args: readonly Arg[] = [],
-  ): Promise<unknown> {
-    return this.#call(conn, 'FCALL', name, keys, args);
+    options: LibraryCallOptions<T> = {},
+  ): Promise<T> {
+    return this.#call(conn, 'FCALL', name, keys, args, options);
   }
 
-  /** FCALL_RO, for functions declared with the `no-writes` flag. */
-  callReadOnly(
+  /** FCALL_RO, for functions declared with the `no-writes` flag; typed as `call`. */
+  callReadOnly<T = Reply>(
     conn: Doer,
     name: string,
     keys: readonly Arg[] = [],
     args: readonly Arg[] = [],
-  ): Promise<unknown> {
-    return this.#call(conn, 'FCALL_RO', name, keys, args);
+    options: LibraryCallOptions<T> = {},
+  ): Promise<T> {
+    return this.#call(conn, 'FCALL_RO', name, keys, args, options);
   }
 
   /** Loads (or replaces) the library: FUNCTION LOAD REPLACE. */
@@ -53,20 +64,21 @@ export class Library {
     await conn.do('FUNCTION', 'LOAD', 'REPLACE', this.source);
   }
 
-  async #call(
+  async #call<T>(
     conn: Doer,
     command: string,
     name: string,
     keys: readonly Arg[],
     args: readonly Arg[],
-  ): Promise<unknown> {
+    { convert = (reply) => reply as T }: LibraryCallOptions<T>,
+  ): Promise<T> {
     const run = () => conn.do(command, name, keys.length, ...keys, ...args);
     try {
-      return await run();
+      return convert(await run());
     } catch (error) {
       if (!isFunctionNotFound(error)) throw error;
       await this.load(conn);
-      return run();
+      return convert(await run());
     }
   }
 }

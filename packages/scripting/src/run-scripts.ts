@@ -1,9 +1,19 @@
 import type { Conn } from '@x/conn';
-import type { Arg, Reply } from '@x/resp';
+import { type Arg, type Reply, ReplyError } from '@x/resp';
 import { isNoScript, type Script } from './script.js';
 
 /** One script call in a batch: the script and its keys and arguments. */
-export type ScriptCall = readonly [script: Script<unknown>, ...keysAndArgs: Arg[]];
+export type ScriptCall<T = unknown> = readonly [script: Script<T>, ...keysAndArgs: Arg[]];
+
+/**
+ * ScriptResults types what runScripts resolves to, element by element: each script's result
+ * type (as its `do` resolves to), or the ReplyError the server answered that call with.
+ */
+export type ScriptResults<Calls extends readonly ScriptCall[]> = {
+  -readonly [Index in keyof Calls]: Calls[Index] extends ScriptCall<infer T>
+    ? T | ReplyError
+    : never;
+};
 
 /**
  * Runs several script calls in one round trip (EVALSHA in a pipeline). Calls that come back
@@ -12,10 +22,10 @@ export type ScriptCall = readonly [script: Script<unknown>, ...keysAndArgs: Arg[
  * MULTI: there EVALSHA is only queued, and a NOSCRIPT shows up in EXEC's result, too late to retry;
  * `load` the scripts before MULTI instead.
  */
-export async function runScripts(
+export async function runScripts<const Calls extends readonly ScriptCall[]>(
   conn: Pick<Conn, 'pipeline'>,
-  calls: readonly ScriptCall[],
-): Promise<unknown[]> {
+  calls: Calls,
+): Promise<ScriptResults<Calls>> {
   const pipeline = conn.pipeline();
   for (const [script, ...keysAndArgs] of calls) script.sendHash(pipeline, ...keysAndArgs);
   const replies: Reply[] = await pipeline.receiveAll();
@@ -35,6 +45,6 @@ export async function runScripts(
     });
   }
   return replies.map((reply, index) =>
-    reply instanceof Error ? reply : calls[index]![0].convert(reply),
-  );
+    reply instanceof ReplyError ? reply : calls[index]![0].convert(reply),
+  ) as ScriptResults<Calls>;
 }

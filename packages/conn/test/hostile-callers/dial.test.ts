@@ -36,21 +36,24 @@ describe('dial', () => {
     expect(outcome.ms).toBeLessThan(1_000);
   });
 
-  it('rediss:// against a plain-text server never sends the password in plain text', async () => {
-    fake = await startFakeServer();
-    const outcome = await within(
-      dial(`rediss://:secret-pw@127.0.0.1:${fake.port}`, {
-        tls: { rejectUnauthorized: false },
-        connectTimeoutMs: 1_000,
-      }),
-      3_000,
-    );
-    expect(outcome.status).toBe('rejected');
-    // The TLS ClientHello may decode as garbage inline commands; none may carry the password.
-    const seen = fake.connections.flatMap((connection) => connection.commands).flat();
-    expect(seen.join(' ')).not.toContain('secret-pw');
-    expect(String((outcome as { error?: Error }).error?.message)).not.toContain('secret-pw');
-  });
+  it.each(['rediss', 'valkeys'])(
+    '%s:// against a plain-text server never sends the password in plain text',
+    async (scheme) => {
+      fake = await startFakeServer();
+      const outcome = await within(
+        dial(`${scheme}://:secret-pw@127.0.0.1:${fake.port}`, {
+          tls: { rejectUnauthorized: false },
+          connectTimeoutMs: 1_000,
+        }),
+        3_000,
+      );
+      expect(outcome.status).toBe('rejected');
+      // The TLS ClientHello may decode as garbage inline commands; none may carry the password.
+      const seen = fake.connections.flatMap((connection) => connection.commands).flat();
+      expect(seen.join(' ')).not.toContain('secret-pw');
+      expect(String((outcome as { error?: Error }).error?.message)).not.toContain('secret-pw');
+    },
+  );
 
   it('a server that hangs up during the handshake rejects dial with ConnectionError, no password in it', async () => {
     fake = await startFakeServer({

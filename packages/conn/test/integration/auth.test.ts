@@ -36,6 +36,20 @@ describe('authentication', () => {
     }
   });
 
+  it('reads user info without a colon as the password (redis-cli, Redigo), RESP2 and RESP3', async () => {
+    for (const protocol of [2, 3] as const) {
+      const conn = await dial(`redis://sekret@127.0.0.1:${server.port}`, { protocol });
+      expect(await conn.do('ACL', 'WHOAMI')).toEqual(text('default'));
+      await conn.close();
+    }
+  });
+
+  it('connects to the local machine from a URL without a host', async () => {
+    const conn = await dial(`redis://:sekret@:${server.port}/3`);
+    expect(String(await conn.do('CLIENT', 'INFO'))).toContain('db=3');
+    await conn.close();
+  });
+
   it('rejects dial with the server error on a wrong password and closes the socket', async () => {
     const admin = await dial(server.url, { password: 'sekret' });
     const before = String(await admin.do('CLIENT', 'LIST'))
@@ -191,6 +205,12 @@ describe('TLS', () => {
 
   it('connects with rediss:// and a trusted CA', async () => {
     const conn = await dial(`rediss://localhost:${tlsPort}`, { tls: { ca } });
+    expect(await conn.do('PING')).toBe('PONG');
+    await conn.close();
+  });
+
+  it('connects with valkeys://, which is TLS too', async () => {
+    const conn = await dial(`valkeys://localhost:${tlsPort}`, { tls: { ca } });
     expect(await conn.do('PING')).toBe('PONG');
     await conn.close();
   });

@@ -49,13 +49,16 @@ describe('secrets', () => {
     expect(String(failure.message)).not.toContain(password);
   });
 
-  it('refuses rediss:// with tls: false instead of sending the password in plain text', async () => {
-    fake = await startFakeServer();
-    const url = `rediss://default:${password}@127.0.0.1:${fake.port}`;
-    const failure = await dial(url, { tls: false }).catch((error) => error);
-    expect(failure).toBeInstanceOf(TypeError);
-    expect(String(failure.message)).not.toContain(password);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(fake.connections).toHaveLength(0);
-  });
+  it.each(['rediss', 'valkeys'])(
+    'refuses %s:// with tls: false instead of sending the password in plain text',
+    async (scheme) => {
+      fake = await startFakeServer();
+      const url = `${scheme}://default:${password}@127.0.0.1:${fake.port}`;
+      const failure = await dial(url, { tls: false }).catch((error) => error);
+      expect(failure).toBeInstanceOf(TypeError);
+      expect(String(failure.message)).not.toContain(password);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(fake.connections).toHaveLength(0);
+    },
+  );
 });

@@ -1,7 +1,7 @@
 import { type Connection, dial } from '@x/conn';
 import { Pool } from '@x/pool';
 import { int, strings } from '@x/reply';
-import { ReplyError } from '@x/resp';
+import { type Reply, ReplyError } from '@x/resp';
 import { useRedisServer } from '@x/test-redis';
 import { afterAll, beforeAll, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { Library, runScripts, Script } from '../../src/index.js';
@@ -141,6 +141,14 @@ describe('Library (Redis Functions)', () => {
     );
     await conn.do('SET', 'fkey', 'v');
     expect(await library.callReadOnly(conn, 'xlib_get', ['fkey'])).toEqual(Buffer.from('v'));
+  });
+
+  it('converts the reply with `convert`, also after loading on demand', async () => {
+    const convert = (reply: Reply) => String(reply).toUpperCase();
+    await conn.do('FUNCTION', 'FLUSH');
+    expect(await library.call(conn, 'xlib_hello', [], ['world'], { convert })).toBe('HELLO WORLD');
+    await conn.do('SET', 'fkey', 'v');
+    expect(await library.callReadOnly(conn, 'xlib_get', ['fkey'], [], { convert })).toBe('V');
   });
 
   it('passes other errors through without reloading', async () => {
