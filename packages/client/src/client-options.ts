@@ -1,7 +1,18 @@
-import { __internal, type DialOptions } from '@x/conn';
+import { __internal, type CallOptions, type DialOptions } from '@x/conn';
 import type { PoolOptions } from '@x/pool';
 
 const { readCount, readTimeLimit } = __internal;
+
+/** ClientCallOptions limit one call of the client, and say whether it may be sent twice. */
+export interface ClientCallOptions extends CallOptions {
+  /**
+   * The command is safe to run twice (GET, SET k v, ...): when the connection fails after it was
+   * written and before its reply came, send it again on the next connection (up to the client's
+   * `idempotentRetries`) instead of rejecting with ConnectionError (`sent: true`). `timeoutMs`
+   * covers the whole call, waits and attempts together.
+   */
+  idempotent?: boolean;
+}
 
 /** ReconnectOptions shape the wait between connection attempts: capped exponential backoff. */
 export interface ReconnectOptions {

@@ -10,8 +10,8 @@ import {
 } from '@x/conn';
 import { Pool, type PooledConn } from '@x/pool';
 import { type Arg, type Push, type Reply, ReplyError } from '@x/resp';
-import { ClientCall, type ClientCallOptions } from './client-call.js';
 import {
+  type ClientCallOptions,
   type ClientOptions,
   type ClientSettings,
   readClientOptions,
@@ -20,7 +20,17 @@ import {
 import { OfflineQueueFullError } from './errors.js';
 import { refusalOnShared } from './shared-commands.js';
 
-const { armCallOptions, checkCallOptions, ConnPipeline } = __internal;
+const {
+  armCallOptions,
+  checkCallOptions,
+  ConnPipeline,
+  hasCallLimits,
+  newRequest,
+  RequestState,
+  submitRequest,
+} = __internal;
+type Request = __internal.Request;
+type CarryOver = __internal.CarryOver;
 
 // Error replies to the handshake or the first PING that pass by themselves: a server loading its
 // data, running a long script, or waiting for its master. Calls keep waiting through them.
@@ -58,8 +68,17 @@ export class Client {
   readonly #dial: (signal: AbortSignal) => Promise<Connection>;
   #status: ClientStatus = 'connecting';
   #conn: Connection | null = null;
-  /** Calls waiting for a connection, oldest first; a Set, so one that gives up leaves at once. */
-  readonly #waiting = new Set<ClientCall>();
+  /**
+   * Requests waiting for a connection, oldest first, with when each began to wait: a Map, so
+   * that one whose caller gives up leaves at once.
+   */
+  readonly #waiting = new Map<Request, number>();
+  /** Fails waiting requests after offlineWaitMs; one timer, for the oldest. */
+  #waitTimer: NodeJS.Timeout | null = null;
+  /** Sends left for requests marked idempotent. */
+  readonly #retriesLeft = new WeakMap<Request, number>();
+  readonly #carryOver: CarryOver = (request, error) => this.#takeBack(request, error);
+  readonly #maxArgBytes: number | undefined;
   #failures = 0;
   #lastError: unknown;
   /** The server's refusal of the last handshake: calls fail fast with it until one succeeds. */
@@ -83,6 +102,7 @@ export class Client {
   ) {
     this.#dial = dialConnection;
     this.#settings = settings;
+    this.#maxArgBytes = settings.dialOptions.maxArgBytes;
     void this.#connect(0);
   }
 
@@ -178,7 +198,7 @@ export class Client {
     });
     this.#stop(destroyed);
     this.#stopDialling.abort(destroyed);
-    for (const call of this.#waiting) this.#giveUp(call, destroyed);
+    this.#failWaiting(destroyed);
     this.#conn?.destroy(reason);
     this.#pool?.close().catch(() => {});
     this.#closing ??= Promise.resolve();
@@ -193,113 +213,115 @@ export class Client {
     const invalid = checkCallOptions(options);
     if (invalid !== null) return Promise.reject(invalid);
     if (this.#stopped !== null) return Promise.reject(this.#stopped);
-    if (typeof command !== 'string')
-      return Promise.reject(
-        new TypeError(`the command name must be a string, got ${typeof command}`),
-      );
-    let refusal: Error | null;
+    let request: Request;
     try {
-      refusal = refusalOnShared(command, args);
+      if (typeof command !== 'string')
+        throw new TypeError(`the command name must be a string, got ${typeof command}`);
+      const refusal = refusalOnShared(command, args);
+      if (refusal !== null) throw refusal;
+      request = newRequest(command, args, this.#maxArgBytes, this.#conn?.id ?? 0);
     } catch (error) {
       return Promise.reject(error);
     }
-    if (refusal !== null) return Promise.reject(refusal);
+    const promise = request.promise();
+    if (options !== undefined && hasCallLimits(options)) {
+      // Armed once, here: the time limit covers waiting, sending and any retry together.
+      const disarm = armCallOptions(options, (error) => this.#abandon(request, error, options));
+      if (request.state === RequestState.Settled) return promise;
+      request.onSettle(disarm);
+    }
+    // The request itself moves to the next connection if this one fails first: no wrapper
+    // promise, no per-call closure on the hot path.
+    request.carryOver = this.#carryOver;
+    if (options?.idempotent === true && this.#settings.idempotentRetries > 0) {
+      request.keepsWire = true;
+      this.#retriesLeft.set(request, this.#settings.idempotentRetries);
+    }
     const conn = this.#conn;
-    if (conn === null)
-      return this.#wait(new ClientCall(command, args, options, this.#settings.idempotentRetries));
-    // The hot path allocates no ClientCall: one is made only if the connection fails the call.
-    const startedAt = options?.timeoutMs === undefined ? 0 : performance.now();
-    const reply =
-      options === undefined ? conn.do(command, ...args) : conn.doWith(options, command, ...args);
-    return reply.then(undefined, (error: unknown) =>
-      this.#afterFailure(
-        error,
-        conn,
-        () => new ClientCall(command, args, options, this.#settings.idempotentRetries, startedAt),
-      ),
-    );
-  }
-
-  #send(conn: Connection, call: ClientCall): Promise<Reply> {
-    const limits = call.limitsNow();
-    const reply =
-      limits === undefined
-        ? conn.do(call.command, ...call.args)
-        : conn.doWith(limits, call.command, ...call.args);
-    return reply.then(undefined, (error: unknown) => this.#afterFailure(error, conn, call));
-  }
-
-  /** A call failed on `conn`: wait for the next connection if it may be sent, else reject. */
-  #afterFailure(
-    error: unknown,
-    conn: Connection,
-    callOrMake: ClientCall | (() => ClientCall),
-  ): Promise<Reply> {
-    // Error replies, the call's own time limit and signal: the caller's to handle.
-    if (!ConnectionError.is(error) || conn.err() === null || this.#stopped !== null) throw error;
-    this.#lost(conn);
-    const call = typeof callOrMake === 'function' ? callOrMake() : callOrMake;
-    if (error.sent) {
-      if (call.retriesLeft === 0) throw error;
-      call.retriesLeft--;
-    }
-    return this.#wait(call);
-  }
-
-  /** Queues a call until there is a connection, within its limits and the client's. */
-  #wait(call: ClientCall): Promise<Reply> {
-    if (this.#refusedBy !== null) return Promise.reject(this.#refusedBy);
-    const limit = this.#settings.maxOfflineCommands;
-    if (this.#waiting.size >= limit)
-      return Promise.reject(new OfflineQueueFullError(limit, this.#lastError));
-    const promise = new Promise<Reply>((resolve, reject) => {
-      call.resolve = resolve;
-      call.reject = reject;
-    });
-    this.#waiting.add(call);
-    const limits = call.limitsNow();
-    const disarmOwn =
-      limits === undefined
-        ? () => {}
-        : armCallOptions(limits, (error) =>
-            this.#giveUp(
-              call,
-              TimeoutError.is(error)
-                ? new TimeoutError(
-                    `no reply within ${call.timeoutMs} ms (the client was waiting for a connection)`,
-                  )
-                : error,
-            ),
-          );
-    const { offlineWaitMs } = this.#settings;
-    if (offlineWaitMs === 0 || !this.#waiting.has(call)) {
-      call.disarm = disarmOwn;
-      return promise;
-    }
-    const timer = setTimeout(
-      () =>
-        this.#giveUp(
-          call,
-          new ConnectionError(
-            `no connection to the server within ${offlineWaitMs} ms (offlineWaitMs): the command was not sent`,
-            { cause: this.#lastError, code: 'ERR_NOT_CONNECTED' },
-          ),
-        ),
-      offlineWaitMs,
-    );
-    call.disarm = () => {
-      clearTimeout(timer);
-      disarmOwn();
-    };
+    if (conn === null || !submitRequest(conn, request)) this.#wait(request);
     return promise;
   }
 
-  /** A waiting call leaves the queue unsent, rejected with `error`. */
-  #giveUp(call: ClientCall, error: unknown): void {
-    if (!this.#waiting.delete(call)) return;
-    call.disarm();
-    call.reject(error);
-    if (this.#waiting.size === 0) this.#wake?.();
+  /** Takes back a request its connection failed before answering; false lets it fail. */
+  #takeBack(request: Request, error: unknown): boolean {
+    if (this.#stopped !== null) return false;
+    if (ConnectionError.is(error) && error.sent) {
+      const left = this.#retriesLeft.get(request) ?? 0;
+      if (left === 0) return false;
+      this.#retriesLeft.set(request, left - 1);
+    }
+    // Called while the connection fails: notice the loss now rather than when its socket closes.
+    const conn = this.#conn;
+    if (conn !== null && conn.err() !== null) this.#lost(conn);
+    this.#wait(request);
+    return true;
+  }
+
+  /** Queues a request until there is a connection, within its limits and the client's. */
+  #wait(request: Request): void {
+    if (this.#refusedBy !== null) {
+      request.fail(this.#refusedBy);
+      return;
+    }
+    const limit = this.#settings.maxOfflineCommands;
+    if (this.#waiting.size >= limit) {
+      request.fail(new OfflineQueueFullError(limit, this.#lastError));
+      return;
+    }
+    this.#waiting.set(request, performance.now());
+    if (this.#waitTimer === null && this.#settings.offlineWaitMs > 0) this.#expireWaiting();
+  }
+
+  /** The caller gave up (time limit, signal): reject now, and leave the queue if waiting. */
+  #abandon(request: Request, error: unknown, options: ClientCallOptions): void {
+    const waiting = this.#waiting.delete(request);
+    request.abandon(
+      waiting && TimeoutError.is(error)
+        ? new TimeoutError(
+            `no reply within ${options.timeoutMs} ms (the client was waiting for a connection)`,
+          )
+        : error,
+    );
+    if (waiting && this.#waiting.size === 0) this.#afterWaitingEmptied();
+  }
+
+  /**
+   * Fails the requests that waited `offlineWaitMs`, and sets a timer for the next. They entered
+   * the map in time order, so the oldest is first: one timer serves them all.
+   */
+  #expireWaiting(): void {
+    this.#waitTimer = null;
+    const { offlineWaitMs } = this.#settings;
+    const now = performance.now();
+    let expired: ConnectionError | null = null;
+    for (const [request, since] of this.#waiting) {
+      const dueInMs = since + offlineWaitMs - now;
+      if (dueInMs > 0) {
+        this.#waitTimer = setTimeout(() => this.#expireWaiting(), Math.ceil(dueInMs));
+        return;
+      }
+      this.#waiting.delete(request);
+      expired ??= new ConnectionError(
+        `no connection to the server within ${offlineWaitMs} ms (offlineWaitMs): the command was not sent`,
+        { cause: this.#lastError, code: 'ERR_NOT_CONNECTED' },
+      );
+      request.fail(expired);
+    }
+    this.#afterWaitingEmptied();
+  }
+
+  #afterWaitingEmptied(): void {
+    if (this.#waitTimer !== null) clearTimeout(this.#waitTimer);
+    this.#waitTimer = null;
+    this.#wake?.();
+  }
+
+  /** Fails every waiting request with `error`. */
+  #failWaiting(error: unknown): void {
+    const waiting = [...this.#waiting.keys()];
+    this.#waiting.clear();
+    for (const request of waiting) request.fail(error);
+    this.#afterWaitingEmptied();
   }
 
   /** Dials until a connection is up, the client stops, or the options cannot work. */
@@ -348,12 +370,10 @@ export class Client {
       this.#pushListeners.set(listener, conn.onPush(listener));
     void conn.closed.then(() => this.#lost(conn));
     if (this.#stopped === null) this.#setStatus('ready');
-    for (const call of this.#waiting) {
-      this.#waiting.delete(call);
-      call.disarm();
-      this.#send(conn, call).then(call.resolve, call.reject);
-    }
-    this.#wake?.();
+    const waiting = [...this.#waiting.keys()];
+    this.#waiting.clear();
+    for (const request of waiting) submitRequest(conn, request);
+    this.#afterWaitingEmptied();
   }
 
   /** The connection failed (or closed): dial again, at once if it had lived a while. */
@@ -377,7 +397,7 @@ export class Client {
       `the server refused the connection's handshake: ${error.message}`,
       { cause: error, code: 'ERR_HANDSHAKE' },
     );
-    for (const call of this.#waiting) this.#giveUp(call, this.#refusedBy);
+    this.#failWaiting(this.#refusedBy);
   }
 
   /** The options cannot work: stop for good. */
@@ -389,7 +409,7 @@ export class Client {
     this.#lastError = error;
     this.#stop(stopped);
     this.#closing ??= Promise.resolve();
-    for (const call of this.#waiting) this.#giveUp(call, stopped);
+    this.#failWaiting(stopped);
   }
 
   #stop(reason: ConnectionError): void {

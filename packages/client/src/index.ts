@@ -1,4 +1,3 @@
 export { Client, type ClientStatus, createClient, type StatusEvent } from './client.js';
-export type { ClientCallOptions } from './client-call.js';
-export type { ClientOptions, ReconnectOptions } from './client-options.js';
+export type { ClientCallOptions, ClientOptions, ReconnectOptions } from './client-options.js';
 export { NeedsOwnConnectionError, OfflineQueueFullError } from './errors.js';

@@ -1,29 +1,39 @@
 import type { Socket } from 'node:net';
 import { inspect } from 'node:util';
-import { type Arg, commandToWire, Decoder, type Push, type Reply } from '@x/resp';
+import { type Arg, Decoder, type Push, type Reply } from '@x/resp';
 import { armCallOptions, checkCallOptions, hasCallLimits } from './call-guard.js';
 import { Collector, doOutcome } from './collector.js';
-import {
-  blockingAllowanceMs,
-  CommandKind,
-  checkClientCommand,
-  commandKind,
-} from './command-kind.js';
+import { CommandKind } from './command-kind.js';
 import { type ConnOptions, readConnOptions } from './conn-options.js';
-import { tracing } from './diagnostics.js';
 import { ConnectionError, TimeoutError } from './errors.js';
+import { newRequest } from './new-request.js';
 import { OwnerReplies } from './owner-replies.js';
 import { ConnPipeline } from './pipeline.js';
 import { ReadDeadline } from './read-deadline.js';
 import { TransactionWatch } from './redaction.js';
 import { ReplyRouter } from './reply-router.js';
-import { Request, RequestState } from './request.js';
+import { type Request, RequestState } from './request.js';
 import { RequestWriter } from './request-writer.js';
-import type { Confirming } from './subscriptions.js';
 import { LongTimer } from './time-limit.js';
 import type { CallOptions, Conn, Pipeline } from './types.js';
 
 let nextConnectionId = 1;
+
+/**
+ * Queues a request made with newRequest() on `conn`, for a client that moves requests between
+ * connections; false when the connection takes no more commands (failed or closing).
+ */
+export let submitRequest: (conn: Connection, request: Request) => boolean;
+
+/** Hands a request to its carryOver, if it has one and it is still unsettled. */
+function carriedOver(request: Request, error: unknown, state: number): boolean {
+  if (request.carryOver === null || request.state !== state) return false;
+  // A written request goes out again whole: it is unwritten on the next connection.
+  request.state = RequestState.Unwritten;
+  if (request.carryOver(request, error)) return true;
+  request.state = state as typeof request.state;
+  return false;
+}
 
 /**
  * Connection is one Redis connection, safe for concurrent callers: commands issued in the same
@@ -282,6 +292,15 @@ export class Connection implements Conn {
     this.#fail(reason, 'connection destroyed', 'ERR_DESTROYED');
   }
 
+  static {
+    submitRequest = (conn, request) => {
+      if (conn.#refusal() !== null) return false;
+      conn.#writer.queue(request);
+      conn.#writer.schedule();
+      return true;
+    };
+  }
+
   [inspect.custom](): string {
     const state =
       this.#fatal !== null
@@ -356,32 +375,7 @@ export class Connection implements Conn {
   }
 
   #newRequest(command: string, args: readonly Arg[]): Request {
-    if (typeof command !== 'string')
-      throw new TypeError(`the command name must be a string, got ${typeof command}`);
-    const wire = commandToWire([command, ...args], this.#maxArgBytes);
-    let kind = commandKind(command);
-    // With arguments the server refuses them for their arity: no transaction opens or ends.
-    if (
-      wire.length > 1 &&
-      (kind === CommandKind.Multi || kind === CommandKind.Discard || kind === CommandKind.Reset)
-    )
-      kind = CommandKind.Plain;
-    let confirming: Confirming | null = null;
-    let blockingMs = 0;
-    if (kind === CommandKind.Blocking) {
-      blockingMs = blockingAllowanceMs(command, wire);
-    } else if (kind === CommandKind.Client) {
-      checkClientCommand(wire);
-    } else if (kind === CommandKind.Subscribe || kind === CommandKind.Unsubscribe) {
-      // SUBSCRIBE without names is an ordinary error reply; UNSUBSCRIBE without names is
-      // confirmed once per subscription held when the server runs it.
-      const named = wire.length - 1;
-      if (named > 0 || kind === CommandKind.Unsubscribe)
-        confirming = { kind: command.toLowerCase(), remaining: named > 0 ? named : -1 };
-    }
-    const request = new Request(wire, kind, confirming, blockingMs);
-    if (tracing()) request.traceStart(command.toUpperCase(), args, this.id);
-    return request;
+    return newRequest(command, args, this.#maxArgBytes, this.id);
   }
 
   /** A command went to the socket: it now awaits its reply. */
@@ -389,7 +383,11 @@ export class Connection implements Conn {
     const execRedaction = this.#transaction.note(request.kind, request.wire ?? []);
     if (execRedaction !== null) request.redactExecWith(execRedaction);
     // A secret command keeps its arguments until settled, to redact the server's echo of them.
-    if (request.kind !== CommandKind.Secret && request.kind !== CommandKind.Hello)
+    if (
+      request.kind !== CommandKind.Secret &&
+      request.kind !== CommandKind.Hello &&
+      !request.keepsWire
+    )
       request.wire = null;
     if (request.kind !== CommandKind.Plain) this.#router.noteWritten(request);
     this.#router.written.push(request);
@@ -483,8 +481,12 @@ export class Connection implements Conn {
     this.#deadline.stop();
     this.#disarmClose();
     this.#socket.destroy();
-    for (const request of this.#router.written.drain()) request.fail(sent);
-    for (const request of this.#writer.stop()) request.fail(notSent);
+    for (const request of this.#router.written.drain()) {
+      if (!request.keepsWire || !carriedOver(request, sent, RequestState.Written))
+        request.fail(sent);
+    }
+    for (const request of this.#writer.stop())
+      if (!carriedOver(request, notSent, RequestState.Unwritten)) request.fail(notSent);
     // Replies that already arrived stay readable: receive() returns them before it rejects.
     this.#owner.fail(notSent);
   }

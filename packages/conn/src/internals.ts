@@ -13,6 +13,9 @@ export {
   waitInQueue,
 } from './call-guard.js';
 export { blockingAllowanceMs, CommandKind, commandKind } from './command-kind.js';
+export { submitRequest } from './connection.js';
+export { newRequest } from './new-request.js';
 export { ConnPipeline } from './pipeline.js';
 export { Queue } from './queue.js';
+export { type CarryOver, type Request, RequestState } from './request.js';
 export { LongTimer, readCount, readTimeLimit } from './time-limit.js';

@@ -7,6 +7,9 @@ import type { Confirming } from './subscriptions.js';
 /** A command's arguments, converted once: what the encoder writes. */
 export type WireCommand = (string | Uint8Array)[];
 
+/** Takes over a request whose connection failed; see Request.carryOver. */
+export type CarryOver = (request: Request, error: unknown) => boolean;
+
 /** Where a request is on its way. */
 export const RequestState = { Unwritten: 0, Written: 1, Settled: 2 } as const;
 type RequestStateValue = (typeof RequestState)[keyof typeof RequestState];
@@ -47,6 +50,14 @@ export class Request {
   #trace: Trace | null = null;
   /** EXEC after a transaction that queued a secret command: how its reply is redacted. */
   execRedaction: ExecRedaction | null = null;
+  /**
+   * Takes the request over when its connection fails before answering it, instead of failing it:
+   * a reconnecting client sends it on its next connection. Called for a request never written,
+   * and for one written when `keepsWire` (reset to unwritten first); returns false to let it fail.
+   */
+  carryOver: CarryOver | null = null;
+  /** Keep `wire` after the write, so that carryOver can send the request again. */
+  keepsWire = false;
   /** Set by standIn(): the error this request settles with when the stand-in's reply comes. */
   #refusal: Error | null = null;
 
