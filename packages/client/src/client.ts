@@ -44,7 +44,10 @@ export interface StatusEvent {
   readonly status: ClientStatus;
   /** Why the client has no connection: the last failed attempt's error or the lost connection's. */
   readonly error?: unknown;
-  /** Failed connection attempts (and connections lost young) in a row; 0 once one holds. */
+  /**
+   * Failed connection attempts, and connections lost within `maxDelayMs`, in a row; back to 0
+   * when a connection that held longer is lost.
+   */
   readonly failures: number;
   /** The wait before the next connection attempt, when one is due. */
   readonly retryInMs?: number;
@@ -181,12 +184,19 @@ export class Client {
   /**
    * Closes gracefully: new calls are refused; calls already issued finish (those waiting for a
    * connection keep waiting within their limits), then the connection and the exclusive pool
-   * close. Resolves when they have.
+   * close. Resolves when they have. When `options.timeoutMs` passes or `options.signal` aborts
+   * first, the client is destroyed: what is still pending rejects.
    */
-  close(): Promise<void> {
+  close(options?: CallOptions): Promise<void> {
+    const invalid = checkCallOptions(options);
+    if (invalid !== null) return Promise.reject(invalid);
     if (this.#closing !== null) return this.#closing;
     this.#stop(new ConnectionError('client closed', { code: 'ERR_CLOSED' }));
-    this.#closing = this.#closeGracefully();
+    const disarm =
+      options !== undefined && hasCallLimits(options)
+        ? armCallOptions(options, (error) => this.destroy(error), 'close')
+        : () => {};
+    this.#closing = this.#closeGracefully().finally(disarm);
     return this.#closing;
   }
 

@@ -27,7 +27,8 @@ export let submitRequest: (conn: Connection, request: Request) => boolean;
 
 /** Hands a request to its carryOver, if it has one and it is still unsettled. */
 function carriedOver(request: Request, error: unknown, state: number): boolean {
-  if (request.carryOver === null || request.state !== state) return false;
+  // A request its caller gave up on is never sent again.
+  if (request.carryOver === null || request.abandoned || request.state !== state) return false;
   // A written request goes out again whole: it is unwritten on the next connection.
   request.state = RequestState.Unwritten;
   if (request.carryOver(request, error)) return true;

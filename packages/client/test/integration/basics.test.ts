@@ -166,6 +166,20 @@ describe('call limits', () => {
     client.destroy();
   });
 
+  it('close() with a time limit ends the wait for a connection that never comes', async () => {
+    const client = createClient('redis://127.0.0.1:1', {
+      reconnect: { baseDelayMs: 10, maxDelayMs: 20 },
+    });
+    const waiting = client.do('PING').catch((error: unknown) => error);
+    const started = performance.now();
+    await client.close({ timeoutMs: 200 });
+    const tookMs = performance.now() - started;
+    expect(tookMs).toBeGreaterThanOrEqual(190);
+    expect(tookMs).toBeLessThan(1_000);
+    expect(await waiting).toMatchObject({ code: 'ERR_DESTROYED', sent: false });
+    expect(client.status).toBe('closed');
+  });
+
   it('refuses bad options and targets with a typed error', async () => {
     expect(() => createClient(redis.url, { offlineWaitMs: -5 })).toThrow(RangeError);
     expect(() => createClient(42 as never)).toThrow(TypeError);

@@ -74,6 +74,24 @@ describe.each([2, 3] as const)('over RESP%i', (protocol) => {
     await client.close();
   });
 
+  it('never sends again an idempotent command whose caller gave up', async () => {
+    const name = `gave-up-${protocol}`;
+    const client = createClient(redis.url, { protocol, clientName: name, idempotentRetries: 3 });
+    const key = `gave-up:${protocol}`;
+    await client.do('DEL', key);
+    await admin.do('CLIENT', 'PAUSE', 10_000, 'WRITE');
+    const abandoned = client
+      .doWith({ idempotent: true, timeoutMs: 100 }, 'SET', key, 'v')
+      .catch((error: unknown) => error);
+    expect(((await abandoned) as Error).name).toBe('TimeoutError');
+    // Written and held by the pause when the connection dies: the caller is gone, so it stays dead.
+    await killWhileWritten(name);
+    await admin.do('CLIENT', 'UNPAUSE');
+    await sleep(100);
+    expect(await client.do('GET', key)).toBe(null);
+    await client.close();
+  });
+
   it('counts an idempotent call time limit across its attempts', async () => {
     const name = `limited-${protocol}`;
     const client = createClient(redis.url, { protocol, clientName: name, idempotentRetries: 5 });
