@@ -5,8 +5,9 @@ import {
   type Connection,
   ConnectionError,
   type DialFunction,
+  NothingPendingError,
 } from '@x/conn';
-import { ReplyError } from '@x/resp';
+import { type Arg, ReplyError } from '@x/resp';
 import { DEFAULT_MAX_BUFFERED_REPLIES, EventQueue } from './event-queue.js';
 import { Message, PMessage } from './events.js';
 import { PubSubConn } from './pubsub-conn.js';
@@ -64,7 +65,9 @@ export class Subscriber implements AsyncIterable<SubscriberEvent> {
   readonly #lifetime = new AbortController();
   readonly #events: EventQueue<SubscriberEvent>;
   /** Set while the queue is full: the pump waits on it before reading again. */
-  #resumed: { promise: Promise<void>; resolve: () => void } | null = null;
+  #resumed: Latch | null = null;
+  /** Set while a RESP2 connection holds no subscription: the pump waits for the next subscribe. */
+  #resubscribed: Latch | null = null;
 
   constructor(options: SubscriberOptions) {
     const maxBufferedReplies = __internal.readCount(
@@ -75,11 +78,7 @@ export class Subscriber implements AsyncIterable<SubscriberEvent> {
     this.#options = { minBackoffMs: 50, maxBackoffMs: 5_000, ...options, maxBufferedReplies };
     this.#events = new EventQueue(maxBufferedReplies, {
       pause: () => {
-        let resolve = () => {};
-        const promise = new Promise<void>((settle) => {
-          resolve = settle;
-        });
-        this.#resumed = { promise, resolve };
+        this.#resumed = latch();
       },
       resume: () => {
         this.#resumed?.resolve();
@@ -94,32 +93,40 @@ export class Subscriber implements AsyncIterable<SubscriberEvent> {
 
   /** Subscribes to channels, connecting first if needed. */
   subscribe(...channels: string[]): Promise<void> {
-    return this.#remember(this.#channels, channels, (psc) => psc.subscribe(...channels));
+    return this.#remember(this.#channels, channels, (psc) => confirmed(psc, 'SUBSCRIBE', channels));
   }
 
   /** Subscribes to patterns. */
   psubscribe(...patterns: string[]): Promise<void> {
-    return this.#remember(this.#patterns, patterns, (psc) => psc.psubscribe(...patterns));
+    return this.#remember(this.#patterns, patterns, (psc) =>
+      confirmed(psc, 'PSUBSCRIBE', patterns),
+    );
   }
 
   /** Subscribes to shard channels. */
   ssubscribe(...channels: string[]): Promise<void> {
-    return this.#remember(this.#shardChannels, channels, (psc) => psc.ssubscribe(...channels));
+    return this.#remember(this.#shardChannels, channels, (psc) =>
+      confirmed(psc, 'SSUBSCRIBE', channels),
+    );
   }
 
   /** Unsubscribes from channels (all of them without arguments); reconnections forget them. */
   unsubscribe(...channels: string[]): Promise<void> {
-    return this.#forget(this.#channels, channels, (psc) => psc.unsubscribe(...channels));
+    return this.#forget(this.#channels, channels, (psc) => confirmed(psc, 'UNSUBSCRIBE', channels));
   }
 
   /** Unsubscribes from patterns (all of them without arguments); reconnections forget them. */
   punsubscribe(...patterns: string[]): Promise<void> {
-    return this.#forget(this.#patterns, patterns, (psc) => psc.punsubscribe(...patterns));
+    return this.#forget(this.#patterns, patterns, (psc) =>
+      confirmed(psc, 'PUNSUBSCRIBE', patterns),
+    );
   }
 
   /** Unsubscribes from shard channels (all of them without arguments); reconnections forget them. */
   sunsubscribe(...channels: string[]): Promise<void> {
-    return this.#forget(this.#shardChannels, channels, (psc) => psc.sunsubscribe(...channels));
+    return this.#forget(this.#shardChannels, channels, (psc) =>
+      confirmed(psc, 'SUNSUBSCRIBE', channels),
+    );
   }
 
   /** Resolves to the next message or gap; rejects with a ConnectionError (`ERR_CLOSED`) after close(). */
@@ -139,6 +146,7 @@ export class Subscriber implements AsyncIterable<SubscriberEvent> {
     this.#lifetime.abort(closed);
     this.#events.fail(closed);
     this.#resumed?.resolve();
+    this.#resubscribed?.resolve();
     await this.#psc?.close();
   }
 
@@ -163,6 +171,8 @@ export class Subscriber implements AsyncIterable<SubscriberEvent> {
     for (const name of names) set.add(name);
     try {
       await subscribe(await this.#connected());
+      this.#resubscribed?.resolve();
+      this.#resubscribed = null;
     } catch (error) {
       // The server refused them (an ACL's NOPERM): every reconnection would be refused again.
       if (ReplyError.is(error)) for (const name of names) set.delete(name);
@@ -200,9 +210,10 @@ export class Subscriber implements AsyncIterable<SubscriberEvent> {
     try {
       // close() may have run while we were dialling: do not leave a connection behind.
       this.#lifetime.signal.throwIfAborted();
-      if (this.#channels.size > 0) await psc.subscribe(...this.#channels);
-      if (this.#patterns.size > 0) await psc.psubscribe(...this.#patterns);
-      if (this.#shardChannels.size > 0) await psc.ssubscribe(...this.#shardChannels);
+      if (this.#channels.size > 0) await confirmed(psc, 'SUBSCRIBE', [...this.#channels]);
+      if (this.#patterns.size > 0) await confirmed(psc, 'PSUBSCRIBE', [...this.#patterns]);
+      if (this.#shardChannels.size > 0)
+        await confirmed(psc, 'SSUBSCRIBE', [...this.#shardChannels]);
     } catch (error) {
       await psc.close().catch(() => {});
       throw error;
@@ -223,6 +234,14 @@ export class Subscriber implements AsyncIterable<SubscriberEvent> {
         const event = await psc.receive();
         if (event instanceof Message || event instanceof PMessage) this.#events.push(event);
       } catch (error) {
+        // RESP2 with every subscription gone: nothing can arrive until the next subscribe, or
+        // until the connection closes.
+        if (NothingPendingError.is(error)) {
+          this.#resubscribed ??= latch();
+          const closed = psc.conn.closed ?? this.#resubscribed.promise;
+          await Promise.race([this.#resubscribed.promise, closed]);
+          continue;
+        }
         cause = error;
         if (ConnectionError.is(error) || psc.conn.err() !== null) break;
       }
@@ -245,4 +264,27 @@ export class Subscriber implements AsyncIterable<SubscriberEvent> {
       }
     }
   }
+}
+
+/** A promise with its resolve function, for the pump to wait on. */
+interface Latch {
+  promise: Promise<void>;
+  resolve: () => void;
+}
+
+function latch(): Latch {
+  let resolve = () => {};
+  const promise = new Promise<void>((settle) => {
+    resolve = settle;
+  });
+  return { promise, resolve };
+}
+
+/**
+ * Runs a subscribe-family command and resolves once the server has confirmed it, over both
+ * protocols: PubSubConn's RESP2 commands resolve when written, as Redigo's do, and a message
+ * published in between would be lost. The confirmations still reach the pump through receive().
+ */
+async function confirmed(psc: PubSubConn, command: string, names: readonly Arg[]): Promise<void> {
+  await psc.conn.do(command, ...names);
 }
