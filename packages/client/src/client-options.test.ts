@@ -46,6 +46,9 @@ describe('readClientOptions', () => {
     [{ maxOfflineCommands: 1.5 }, RangeError, /maxOfflineCommands must be a whole number/],
     [{ idempotentRetries: -1 }, RangeError, /idempotentRetries/],
     [{ reconnect: { baseDelayMs: 100, maxDelayMs: 10 } }, RangeError, /must not be less/],
+    [{ reconnect: { baseDelayMs: 0, maxDelayMs: 0 } }, RangeError, /at least 1/],
+    [{ reconnect: { maxDelayMs: 2 ** 31 } }, RangeError, /at most/],
+    [{ reconnect: { maxDelayMs: Number.POSITIVE_INFINITY } }, RangeError, /at most/],
   ])('refuses %j', (options, type, message) => {
     expect(() => readClientOptions(options as never)).toThrow(type);
     expect(() => readClientOptions(options as never)).toThrow(message);

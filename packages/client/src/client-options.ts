@@ -16,9 +16,9 @@ export interface ClientCallOptions extends CallOptions {
 
 /** ReconnectOptions shape the wait between connection attempts: capped exponential backoff. */
 export interface ReconnectOptions {
-  /** The wait after the first failed attempt; it doubles with each failure after. Default 50. */
+  /** The wait after the first failed attempt, at least 1; it doubles with each failure after. Default 50. */
   baseDelayMs?: number;
-  /** The longest wait between attempts. Default 2,000. */
+  /** The longest wait between attempts, at most 2^31 - 1. Default 2,000. */
   maxDelayMs?: number;
 }
 
@@ -74,6 +74,13 @@ export function readClientOptions(options: ClientOptions): ClientSettings {
   } = options;
   const baseDelayMs = readTimeLimit(reconnect.baseDelayMs, 'reconnect.baseDelayMs', 50);
   const maxDelayMs = readTimeLimit(reconnect.maxDelayMs, 'reconnect.maxDelayMs', 2_000);
+  // 0 would retry in a tight loop; past 2^31 - 1 ms setTimeout fires at once.
+  if (baseDelayMs < 1)
+    throw new RangeError(`reconnect.baseDelayMs must be at least 1, got ${baseDelayMs}`);
+  if (maxDelayMs > 2 ** 31 - 1 || (reconnect.maxDelayMs as number) === Number.POSITIVE_INFINITY)
+    throw new RangeError(
+      `reconnect.maxDelayMs must be at most ${2 ** 31 - 1}, got ${String(reconnect.maxDelayMs)}`,
+    );
   if (maxDelayMs < baseDelayMs)
     throw new RangeError(
       `reconnect.maxDelayMs (${maxDelayMs}) must not be less than reconnect.baseDelayMs (${baseDelayMs})`,

@@ -3,21 +3,15 @@ import {
   type CallOptions,
   type Connection,
   ConnectionError,
-  type DialFunction,
-  dial,
   type Pipeline,
   TimeoutError,
 } from '@x/conn';
 import { Pool, type PooledConn } from '@x/pool';
 import { type Arg, type Push, type Reply, ReplyError } from '@x/resp';
-import {
-  type ClientCallOptions,
-  type ClientOptions,
-  type ClientSettings,
-  readClientOptions,
-  reconnectDelayMs,
-} from './client-options.js';
+import { type ClientCallOptions, type ClientSettings, reconnectDelayMs } from './client-options.js';
+import { answersPing, attemptFailure } from './connect-outcome.js';
 import { OfflineQueueFullError } from './errors.js';
+import { OfflineQueue } from './offline-queue.js';
 import { refusalOnShared } from './shared-commands.js';
 
 const {
@@ -31,10 +25,6 @@ const {
 } = __internal;
 type Request = __internal.Request;
 type CarryOver = __internal.CarryOver;
-
-// Error replies to the handshake or the first PING that pass by themselves: a server loading its
-// data, running a long script, or waiting for its master. Calls keep waiting through them.
-const transientRefusals = new Set(['LOADING', 'BUSY', 'MASTERDOWN', 'TRYAGAIN']);
 
 /** Where the client is: its status moves only along these lines. */
 export type ClientStatus = 'connecting' | 'ready' | 'reconnecting' | 'closed';
@@ -71,13 +61,8 @@ export class Client {
   readonly #dial: (signal: AbortSignal) => Promise<Connection>;
   #status: ClientStatus = 'connecting';
   #conn: Connection | null = null;
-  /**
-   * Requests waiting for a connection, oldest first, with when each began to wait: a Map, so
-   * that one whose caller gives up leaves at once.
-   */
-  readonly #waiting = new Map<Request, number>();
-  /** Fails waiting requests after offlineWaitMs; one timer, for the oldest. */
-  #waitTimer: NodeJS.Timeout | null = null;
+  /** Requests waiting for a connection, in send order, each within offlineWaitMs. */
+  readonly #waiting: OfflineQueue;
   /** Sends left for requests marked idempotent. */
   readonly #retriesLeft = new WeakMap<Request, number>();
   readonly #carryOver: CarryOver = (request, error) => this.#takeBack(request, error);
@@ -95,6 +80,13 @@ export class Client {
   /** Wakes close() while it waits for a connection or for waiting calls to finish. */
   #wake: (() => void) | null = null;
   #pool: Pool | null = null;
+  /** Connections the exclusive pool dialled, to destroy with the client. */
+  readonly #exclusiveConns = new Set<Connection>();
+  /** exclusive() calls under way: close() waits for them. */
+  #borrowers = 0;
+  /** A loss noticed while the connection is failing, handled once it has failed every request. */
+  #lossNoticed = false;
+  readonly #optionsChecked: boolean;
   readonly #statusListeners = new Set<(event: StatusEvent) => void>();
   readonly #pushListeners = new Map<(push: Push) => void, () => void>();
 
@@ -102,10 +94,14 @@ export class Client {
   constructor(
     dialConnection: (signal: AbortSignal) => Promise<Connection>,
     settings: ClientSettings,
+    /** True when dialConnection is dial() with checked options, not a caller's dial function. */
+    optionsChecked: boolean,
   ) {
     this.#dial = dialConnection;
     this.#settings = settings;
+    this.#optionsChecked = optionsChecked;
     this.#maxArgBytes = settings.dialOptions.maxArgBytes;
+    this.#waiting = new OfflineQueue(settings.offlineWaitMs, (expired) => this.#expired(expired));
     void this.#connect(0);
   }
 
@@ -154,9 +150,20 @@ export class Client {
     if (this.#stopped !== null) throw this.#stopped;
     this.#pool ??= new Pool({
       ...this.#settings.exclusive,
-      dial: ({ signal }) => this.#dial(AbortSignal.any([signal, this.#stopDialling.signal])),
+      dial: async ({ signal }) => {
+        const conn = await this.#dial(AbortSignal.any([signal, this.#stopDialling.signal]));
+        this.#exclusiveConns.add(conn);
+        void conn.closed.then(() => this.#exclusiveConns.delete(conn));
+        return conn;
+      },
     });
-    return this.#pool.use(work, options);
+    this.#borrowers++;
+    try {
+      return await this.#pool.use(work, options);
+    } finally {
+      this.#borrowers--;
+      if (this.#borrowers === 0) this.#wake?.();
+    }
   }
 
   /**
@@ -183,8 +190,8 @@ export class Client {
 
   /**
    * Closes gracefully: new calls are refused; calls already issued finish (those waiting for a
-   * connection keep waiting within their limits), then the connection and the exclusive pool
-   * close. Resolves when they have. When `options.timeoutMs` passes or `options.signal` aborts
+   * connection keep waiting within their limits, exclusive() work runs to its end), then the
+   * connection and the exclusive pool close. Resolves when they have. When `options.timeoutMs` passes or `options.signal` aborts
    * first, the client is destroyed: what is still pending rejects.
    */
   close(options?: CallOptions): Promise<void> {
@@ -210,6 +217,8 @@ export class Client {
     this.#stopDialling.abort(destroyed);
     this.#failWaiting(destroyed);
     this.#conn?.destroy(reason);
+    // Exclusive work rejects too: its connections go with the client.
+    for (const conn of this.#exclusiveConns) conn.destroy(reason);
     this.#pool?.close().catch(() => {});
     this.#closing ??= Promise.resolve();
     this.#wake?.();
@@ -222,6 +231,10 @@ export class Client {
   ): Promise<Reply> {
     const invalid = checkCallOptions(options);
     if (invalid !== null) return Promise.reject(invalid);
+    if (options?.idempotent !== undefined && typeof options.idempotent !== 'boolean')
+      return Promise.reject(
+        new TypeError(`idempotent must be true or false, got ${typeof options.idempotent}`),
+      );
     if (this.#stopped !== null) return Promise.reject(this.#stopped);
     let request: Request;
     try {
@@ -259,32 +272,49 @@ export class Client {
       const left = this.#retriesLeft.get(request) ?? 0;
       if (left === 0) return false;
       this.#retriesLeft.set(request, left - 1);
+      this.#waiting.markWritten(request);
     }
-    // Called while the connection fails: notice the loss now rather than when its socket closes.
-    const conn = this.#conn;
-    if (conn !== null && conn.err() !== null) this.#lost(conn);
     this.#wait(request);
+    // Called while the connection fails its requests: handle the loss once it has failed them
+    // all, so that calls made from status listeners queue behind every one carried over.
+    const conn = this.#conn;
+    if (conn !== null && conn.err() !== null && !this.#lossNoticed) {
+      this.#lossNoticed = true;
+      queueMicrotask(() => this.#lost(conn));
+    }
     return true;
   }
 
   /** Queues a request until there is a connection, within its limits and the client's. */
   #wait(request: Request): void {
-    if (this.#refusedBy !== null) {
-      request.fail(this.#refusedBy);
-      return;
-    }
     const limit = this.#settings.maxOfflineCommands;
-    if (this.#waiting.size >= limit) {
-      request.fail(new OfflineQueueFullError(limit, this.#lastError));
-      return;
-    }
-    this.#waiting.set(request, performance.now());
-    if (this.#waitTimer === null && this.#settings.offlineWaitMs > 0) this.#expireWaiting();
+    const refusal =
+      this.#stopped ??
+      this.#refusedBy ??
+      (this.#waiting.size >= limit ? new OfflineQueueFullError(limit, this.#lastError) : null);
+    if (refusal !== null) this.#failWith(request, refusal);
+    else if (!this.#waiting.add(request)) this.#expired([request]);
+  }
+
+  /** Fails a request that is not waiting; says `sent: true` when it was written once. */
+  #failWith(request: Request, error: unknown): void {
+    request.fail(this.#waiting.wasWritten(request) ? asSent(error) : error);
+  }
+
+  /** Requests whose offlineWaitMs ran out. */
+  #expired(requests: Request[]): void {
+    const { offlineWaitMs } = this.#settings;
+    const expired = new ConnectionError(
+      `no connection to the server within ${offlineWaitMs} ms (offlineWaitMs): the command was not sent`,
+      { cause: this.#lastError, code: 'ERR_NOT_CONNECTED' },
+    );
+    for (const request of requests) this.#failWith(request, expired);
+    if (this.#waiting.size === 0) this.#wake?.();
   }
 
   /** The caller gave up (time limit, signal): reject now, and leave the queue if waiting. */
   #abandon(request: Request, error: unknown, options: ClientCallOptions): void {
-    const waiting = this.#waiting.delete(request);
+    const waiting = this.#waiting.remove(request);
     request.abandon(
       waiting && TimeoutError.is(error)
         ? new TimeoutError(
@@ -292,46 +322,13 @@ export class Client {
           )
         : error,
     );
-    if (waiting && this.#waiting.size === 0) this.#afterWaitingEmptied();
-  }
-
-  /**
-   * Fails the requests that waited `offlineWaitMs`, and sets a timer for the next. They entered
-   * the map in time order, so the oldest is first: one timer serves them all.
-   */
-  #expireWaiting(): void {
-    this.#waitTimer = null;
-    const { offlineWaitMs } = this.#settings;
-    const now = performance.now();
-    let expired: ConnectionError | null = null;
-    for (const [request, since] of this.#waiting) {
-      const dueInMs = since + offlineWaitMs - now;
-      if (dueInMs > 0) {
-        this.#waitTimer = setTimeout(() => this.#expireWaiting(), Math.ceil(dueInMs));
-        return;
-      }
-      this.#waiting.delete(request);
-      expired ??= new ConnectionError(
-        `no connection to the server within ${offlineWaitMs} ms (offlineWaitMs): the command was not sent`,
-        { cause: this.#lastError, code: 'ERR_NOT_CONNECTED' },
-      );
-      request.fail(expired);
-    }
-    this.#afterWaitingEmptied();
-  }
-
-  #afterWaitingEmptied(): void {
-    if (this.#waitTimer !== null) clearTimeout(this.#waitTimer);
-    this.#waitTimer = null;
-    this.#wake?.();
+    if (waiting && this.#waiting.size === 0) this.#wake?.();
   }
 
   /** Fails every waiting request with `error`. */
   #failWaiting(error: unknown): void {
-    const waiting = [...this.#waiting.keys()];
-    this.#waiting.clear();
-    for (const request of waiting) request.fail(error);
-    this.#afterWaitingEmptied();
+    for (const request of this.#waiting.takeAll()) this.#failWith(request, error);
+    this.#wake?.();
   }
 
   /** Dials until a connection is up, the client stops, or the options cannot work. */
@@ -345,18 +342,23 @@ export class Client {
       try {
         conn = await this.#dial(signal);
         // Ready means the server answers: a stopped server still accepts TCP connections.
-        await conn.doWith({ signal }, 'PING');
+        await conn.doWith({ signal }, 'PING').catch((error: unknown) => {
+          if (!ReplyError.is(error) || !answersPing(error)) throw error;
+        });
+        // The connection may have failed in the same read that brought PONG.
+        const failed = conn.err();
+        if (failed !== null) throw failed;
       } catch (error) {
         conn?.destroy(error);
         if (signal.aborted) return;
-        // A wrong option fails every attempt alike: stop, and say why.
-        if (error instanceof TypeError || error instanceof RangeError) {
-          this.#cannotConnect(error);
+        const failure = attemptFailure(error, this.#optionsChecked);
+        if (failure === 'unusable') {
+          this.#cannotConnect(error as Error);
           return;
         }
         this.#failures++;
         this.#lastError = error;
-        if (ReplyError.is(error) && !transientRefusals.has(error.code)) this.#refused(error);
+        if (failure === 'refused') this.#refused(error as ReplyError);
         delayMs = reconnectDelayMs(this.#failures, this.#settings);
         this.#emit(this.#status, error, delayMs);
         continue;
@@ -370,20 +372,23 @@ export class Client {
     }
   }
 
-  /** A new connection: waiting calls go out on it first, in the order they came. */
+  /**
+   * A new connection: waiting calls go out on it first, in the order they came, before status
+   * listeners hear of it (a call a listener makes goes after them).
+   */
   #adopt(conn: Connection): void {
     this.#conn = conn;
+    this.#lossNoticed = false;
     this.#connectedAt = performance.now();
     this.#refusedBy = null;
     this.#lastError = undefined;
     for (const [listener] of this.#pushListeners)
       this.#pushListeners.set(listener, conn.onPush(listener));
     void conn.closed.then(() => this.#lost(conn));
+    for (const request of this.#waiting.takeAll())
+      if (!submitRequest(conn, request)) this.#wait(request);
+    this.#wake?.();
     if (this.#stopped === null) this.#setStatus('ready');
-    const waiting = [...this.#waiting.keys()];
-    this.#waiting.clear();
-    for (const request of waiting) submitRequest(conn, request);
-    this.#afterWaitingEmptied();
   }
 
   /** The connection failed (or closed): dial again, at once if it had lived a while. */
@@ -429,8 +434,9 @@ export class Client {
   }
 
   async #closeGracefully(): Promise<void> {
-    // Calls waiting for a connection are already issued: let them have one, within their limits.
-    while (this.#conn === null && this.#waiting.size > 0)
+    // Calls waiting for a connection are already issued: let them have one, within their limits;
+    // exclusive() work under way runs to its end.
+    while ((this.#conn === null && this.#waiting.size > 0) || this.#borrowers > 0)
       await new Promise<void>((resolve) => {
         this.#wake = resolve;
       });
@@ -467,29 +473,14 @@ export class Client {
   }
 }
 
-/**
- * Creates a client and starts connecting at once; calls made before the connection is up wait
- * for it. `target` is a URL or address as `dial()` takes it (with every dial option in
- * `options`), or a dial function such as Sentinel's, which then owns the dial options.
- */
-export function createClient(
-  target?: string | DialFunction<Connection>,
-  options: ClientOptions = {},
-): Client {
-  const settings = readClientOptions(options);
-  if (typeof target === 'function') {
-    const given = Object.keys(settings.dialOptions);
-    if (given.length > 0)
-      throw new TypeError(
-        `with a dial function, dial options belong to it, not to createClient: ${given.join(', ')}`,
-      );
-    return new Client((signal) => target({ signal }), settings);
-  }
-  if (target !== undefined && typeof target !== 'string')
-    throw new TypeError(
-      `createClient takes a URL, an address or a dial function, got ${target === null ? 'null' : typeof target}`,
-    );
-  return new Client((signal) => dial(target, { ...settings.dialOptions, signal }), settings);
+/** The same failure for a request that was written once: it may have run. */
+function asSent(error: unknown): unknown {
+  if (!ConnectionError.is(error) || error.sent) return error;
+  return new ConnectionError(error.message.replace(/: the command was not sent$/, ''), {
+    cause: error.cause,
+    code: error.code,
+    sent: true,
+  });
 }
 
 function sleep(delayMs: number, signal: AbortSignal): Promise<void> {

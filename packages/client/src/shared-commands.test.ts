@@ -26,11 +26,24 @@ describe('refusalOnShared', () => {
     ['WAIT', [1, 0]],
     ['XREAD', ['BLOCK', 0, 'STREAMS', 's', '$']],
     ['XREADGROUP', ['GROUP', 'g', 'c', 'BLOCK', 10, 'STREAMS', 's', '>']],
+    // Forms the server reads and a number parser may not, and options in any order.
+    ['BLPOP', ['k', '0x1p1']],
+    ['BZPOPMIN', ['z', '0x1p1']],
+    ['XREADGROUP', ['BLOCK', 2000, 'GROUP', 'g', 'c', 'STREAMS', 's', '>']],
+    ['xread', ['COUNT', 1, 'block', 0, 'STREAMS', 's', '$']],
+    ['CLIENT', ['TRACKING', 'on']],
+    ['client', ['setname', 'x']],
+    ['CLIENT', ['NO-EVICT', 'on']],
+    ['SYNC', []],
+    ['PSYNC', ['?', -1]],
+    ['READONLY', []],
   ] as const)('refuses %s %j', (command, args) => {
     const refusal = refusalOnShared(command, args);
     expect(refusal).toBeInstanceOf(NeedsOwnConnectionError);
     expect(refusal?.code).toBe('ERR_NEEDS_OWN_CONNECTION');
-    expect(refusal?.message).toMatch(/exclusive|Subscriber|client options|close\(\)/);
+    expect(refusal?.message).toMatch(
+      /exclusive|Subscriber|client options|close\(\)|reconnect|replies/,
+    );
   });
 
   it.each([
@@ -39,9 +52,8 @@ describe('refusalOnShared', () => {
     ['XREAD', ['COUNT', 1, 'STREAMS', 's', '0']],
     // A group or consumer named BLOCK is not the BLOCK option.
     ['XREADGROUP', ['GROUP', 'BLOCK', 'BLOCK', 'STREAMS', 's', '>']],
-    // The server refuses an unreadable timeout at once: nothing waits.
-    ['BLPOP', ['k', 'soon']],
-    ['CLIENT', ['SETNAME', 'x']],
+    ['CLIENT', ['ID']],
+    ['CLIENT', ['INFO']],
     ['EVAL', ['return 1', 0]],
   ] as const)('lets %s %j through', (command, args) => {
     expect(refusalOnShared(command, args)).toBeNull();

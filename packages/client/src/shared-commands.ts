@@ -2,7 +2,7 @@ import { __internal } from '@x/conn';
 import { type Arg, commandToWire } from '@x/resp';
 import { NeedsOwnConnectionError } from './errors.js';
 
-const { blockingAllowanceMs, CommandKind, commandKind } = __internal;
+const { CommandKind, commandKind } = __internal;
 
 const useExclusive =
   'use client.exclusive(async (conn) => { ... }), which lends a connection of its own';
@@ -44,6 +44,33 @@ const refusedByName = new Map<string, string>([
     'RESET would drop the user, database and name of the shared connection: use client.exclusive()',
   ],
   ['QUIT', 'QUIT would close the connection under every caller: use client.close()'],
+  ['SYNC', `SYNC turns the connection into a replication stream: ${useExclusive}`],
+  ['PSYNC', `PSYNC turns the connection into a replication stream: ${useExclusive}`],
+  [
+    'READONLY',
+    'READONLY would change the connection for every caller until a reconnect silently undoes it',
+  ],
+  [
+    'READWRITE',
+    'READWRITE would change the connection for every caller until a reconnect silently undoes it',
+  ],
+]);
+
+// CLIENT subcommands that set state of the connection a reconnect would silently drop.
+const refusedClientSubcommands = new Map<string, string>([
+  [
+    'TRACKING',
+    'CLIENT TRACKING on the shared connection would stop silently at the next reconnect: use client.exclusive()',
+  ],
+  ['CACHING', 'CLIENT CACHING belongs with CLIENT TRACKING on a connection of its own'],
+  [
+    'SETNAME',
+    'CLIENT SETNAME would be undone by the next reconnect: set `clientName` in the client options',
+  ],
+  ['SETINFO', 'CLIENT SETINFO would be undone by the next reconnect'],
+  ['NO-EVICT', 'CLIENT NO-EVICT would be undone by the next reconnect: use client.exclusive()'],
+  ['NO-TOUCH', 'CLIENT NO-TOUCH would be undone by the next reconnect: use client.exclusive()'],
+  ['REPLY', 'CLIENT REPLY would leave other callers without replies'],
 ]);
 
 // The verdict for each spelling seen, as the caller wrote it, so the hot path upper-cases a
@@ -51,6 +78,7 @@ const refusedByName = new Map<string, string>([
 const verdicts = new Map<string, string | null>();
 const VERDICTS_LIMIT = 2048;
 const BLOCKS = 'blocks';
+const CLIENT = 'client';
 
 /**
  * The error to refuse a command with on the client's shared connection, or null when it may run
@@ -63,17 +91,54 @@ export function refusalOnShared(
 ): NeedsOwnConnectionError | null {
   let verdict = verdicts.get(command);
   if (verdict === undefined) {
+    const kind = commandKind(command);
     verdict =
-      commandKind(command) === CommandKind.Blocking
+      kind === CommandKind.Blocking
         ? BLOCKS
-        : (refusedByName.get(command.toUpperCase()) ?? null);
+        : kind === CommandKind.Client
+          ? CLIENT
+          : (refusedByName.get(command.toUpperCase()) ?? null);
     if (verdicts.size < VERDICTS_LIMIT) verdicts.set(command, verdict);
   }
   if (verdict === null) return null;
+  if (verdict === CLIENT) return clientRefusal(args);
   if (verdict !== BLOCKS) return new NeedsOwnConnectionError(verdict);
-  // 0: no BLOCK option (XREAD), or a timeout the server refuses at once; either way no wait.
-  if (blockingAllowanceMs(command, commandToWire([command, ...args])) === 0) return null;
+  if (!blocks(command, args)) return null;
   return new NeedsOwnConnectionError(
     `${command.toUpperCase()} blocks, and every reply behind it on the shared connection would wait: ${useExclusive}`,
   );
+}
+
+function clientRefusal(args: readonly Arg[]): NeedsOwnConnectionError | null {
+  const subcommand = args[0];
+  if (typeof subcommand !== 'string' && !(subcommand instanceof Uint8Array)) return null;
+  const name =
+    typeof subcommand === 'string' ? subcommand : Buffer.from(subcommand).toString('latin1');
+  const reason = refusedClientSubcommands.get(name.toUpperCase());
+  return reason === undefined ? null : new NeedsOwnConnectionError(reason);
+}
+
+/**
+ * Whether a blocking command would block: BLPOP and kin always do, whatever their timeout reads
+ * as (the server reads forms such as 0x1p1 that a client parser may not); XREAD and XREADGROUP
+ * when BLOCK is among their options, in any order before STREAMS.
+ */
+function blocks(command: string, args: readonly Arg[]): boolean {
+  const upper = command.toUpperCase();
+  if (upper !== 'XREAD' && upper !== 'XREADGROUP') return true;
+  const wire = commandToWire(args as Arg[]);
+  for (let index = 0; index < wire.length; index++) {
+    const word = text(wire[index]).toUpperCase();
+    if (word === 'STREAMS') return false;
+    if (word === 'BLOCK') return true;
+    // Options with values: skip the values, which may read BLOCK or STREAMS.
+    if (word === 'GROUP') index += 2;
+    else if (word === 'COUNT') index += 1;
+  }
+  return false;
+}
+
+function text(part: string | Uint8Array | undefined): string {
+  if (part === undefined) return '';
+  return typeof part === 'string' ? part : Buffer.from(part).toString('latin1');
 }

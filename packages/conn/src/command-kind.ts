@@ -88,9 +88,9 @@ export function commandKind(name: string): CommandKind {
 }
 
 /**
- * How long the server may hold a blocking command's reply, in milliseconds: -1 for no limit
- * (a timeout of 0), 0 when the command does not block or its timeout cannot be read (the
- * server then refuses it at once).
+ * How long the server may hold a blocking command's reply, in milliseconds: -1 for no limit (a
+ * timeout of 0, or one in a form this parser does not read), 0 when the command does not block
+ * or its timeout is missing or negative (the server then refuses it at once).
  */
 export function blockingAllowanceMs(name: string, wire: readonly (string | Uint8Array)[]): number {
   const at = blocking.get(name.toUpperCase());
@@ -109,23 +109,30 @@ export function blockingAllowanceMs(name: string, wire: readonly (string | Uint8
       unitMs = 1;
       break;
     case TimeoutAt.BlockOption: {
-      // XREAD [COUNT n] [BLOCK ms] STREAMS ...: options come before STREAMS; XREADGROUP first
-      // names GROUP, the group and the consumer, which may be called anything.
+      // XREAD [COUNT n] [BLOCK ms] STREAMS ..., XREADGROUP GROUP g c [COUNT n] [BLOCK ms] [NOACK]
+      // STREAMS ...: options in any order; a group or consumer may be named BLOCK or STREAMS.
       unitMs = 1;
-      const first = name.toUpperCase() === 'XREADGROUP' ? 4 : 1;
-      for (let index = first; index < wire.length - 1; index++) {
+      for (let index = 1; index < wire.length - 1; index++) {
         const word = asText(wire[index])?.toUpperCase();
         if (word === 'STREAMS') return 0;
         if (word === 'BLOCK') {
           text = asText(wire[index + 1]);
           break;
         }
+        if (word === 'GROUP') index += 2;
+        else if (word === 'COUNT') index += 1;
       }
       if (text === undefined) return 0;
     }
   }
+  if (text === undefined || text === '') return 0;
   const value = Number(text);
-  if (text === undefined || text === '' || !Number.isFinite(value) || value < 0) return 0;
+  // The server reads timeouts this parser does not (0x1p1 is 2 s to strtold): then assume the
+  // longest wait rather than a deadline that could fail a healthy connection. A malformed one
+  // is refused at once either way.
+  if (Number.isNaN(value)) return -1;
+  if (value < 0) return 0;
+  if (!Number.isFinite(value)) return -1;
   return value === 0 ? -1 : Math.ceil(value * unitMs);
 }
 

@@ -187,6 +187,9 @@ describe('call limits', () => {
     const client = createClient(redis.url);
     await expect(client.doWith({ timeoutMs: -1 }, 'PING')).rejects.toBeInstanceOf(RangeError);
     await expect(client.do(undefined as never)).rejects.toBeInstanceOf(TypeError);
+    await expect(client.doWith({ idempotent: 'yes' as never }, 'GET', 'k')).rejects.toThrow(
+      /idempotent must be true or false/,
+    );
     await client.close();
     // An option dial() refuses stops the client instead of retrying for ever.
     const misconfigured = createClient(redis.url, { port: 70_000 });

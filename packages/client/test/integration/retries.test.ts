@@ -92,6 +92,26 @@ describe.each([2, 3] as const)('over RESP%i', (protocol) => {
     await client.close();
   });
 
+  it('says sent: true when an idempotent command written once then fails unsent', async () => {
+    const name = `sent-flag-${protocol}`;
+    const client = createClient(redis.url, { protocol, clientName: name, idempotentRetries: 1 });
+    await admin.do('CLIENT', 'PAUSE', 10_000, 'WRITE');
+    const written = client
+      .doWith({ idempotent: true }, 'SET', `sent-flag:${protocol}`, 'v')
+      .catch((error: unknown) => error);
+    // The server will refuse the next handshake: the carried-over SET never goes out again.
+    await admin.do('ACL', 'SETUSER', 'default', 'resetpass', '>now-required');
+    try {
+      await killWhileWritten(name);
+      const failure = await written;
+      expect(ConnectionError.is(failure)).toBe(true);
+      expect(failure).toMatchObject({ sent: true });
+    } finally {
+      await admin.do('ACL', 'SETUSER', 'default', 'resetpass', 'nopass');
+      await client.close();
+    }
+  });
+
   it('counts an idempotent call time limit across its attempts', async () => {
     const name = `limited-${protocol}`;
     const client = createClient(redis.url, { protocol, clientName: name, idempotentRetries: 5 });

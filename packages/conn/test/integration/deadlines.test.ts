@@ -130,6 +130,20 @@ describe('a server that stops answering', () => {
     expect(await forever).toEqual([Buffer.from('filled-late'), Buffer.from('at-last')]);
     await Promise.all([conn.close(), pusher.close()]);
   });
+
+  it('reads a timeout the way the server does, or gives no deadline: 0x1p-1, BLOCK before GROUP', async () => {
+    const conn = await dial(redis.url, { readTimeoutMs: 200 });
+    await conn.do('XGROUP', 'CREATE', 'order-stream', 'g', '$', 'MKSTREAM');
+    const started = Date.now();
+    // strtold reads 0x1p-1 as 0.5 s; a parser that cannot must not time the connection out.
+    expect(await conn.do('BLPOP', 'never-filled', '0x1p-1')).toBeNull();
+    expect(
+      await conn.do('XREADGROUP', 'BLOCK', 500, 'GROUP', 'g', 'c', 'STREAMS', 'order-stream', '>'),
+    ).toBeNull();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(conn.err()).toBeNull();
+    await conn.close();
+  });
 });
 
 describe('time-limit values', () => {
