@@ -115,6 +115,9 @@ function command(file: string, args: string[], cwd: string, timeoutMs: number): 
       args,
       { cwd, env, timeout: timeoutMs, encoding: 'utf8' },
       (error, stdout, stderr) => {
+        // README_EXAMPLES_OUTPUT=1 shows what each block prints, to compare with its comments.
+        if (process.env.README_EXAMPLES_OUTPUT && file === 'node')
+          console.log(`${args[0]}:\n${stdout}${stderr}`);
         if (error === null) return resolve();
         const how = error.killed
           ? `did not finish within ${timeoutMs} ms`
