@@ -5,20 +5,37 @@
 // that imports every public package's types, as ES module and as CommonJS, against the oldest
 // @types/node the packages support (20.11, where Buffer is not generic yet), with a TypeScript of
 // its time (5.4: TypeScript 5.7 and later cannot check @types/node 20.11 itself).
+// Each packed package.json is checked too (see checkPackedManifest): what a user downloads carries
+// the LICENSE, says where the code and the issues are, asks for the root's Node range, and names
+// no private package and no script that reaches outside the package.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join } from 'node:path';
+import { pack, publicPackages, root, workspaceClosure } from './packages.mjs';
 
-const root = resolve(import.meta.dirname, '..');
 const run = (command, args, cwd) =>
   execFileSync(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
 
-const packages = readdirSync(join(root, 'packages'))
-  .map((name) => join(root, 'packages', name))
-  .map((dir) => ({ dir, manifest: JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) }))
-  .filter(({ manifest }) => !manifest.private);
-const byName = new Map(packages.map((entry) => [entry.manifest.name, entry]));
+const packages = publicPackages();
+const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const rootLicense = readFileSync(join(root, 'LICENSE'), 'utf8');
+const privateNames = new Set(
+  ['packages', 'apps']
+    .flatMap((folder) => readdirSync(join(root, folder)).map((name) => join(root, folder, name)))
+    .filter((dir) => existsSync(join(dir, 'package.json')))
+    .map((dir) => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')))
+    .filter((manifest) => manifest.private)
+    .map((manifest) => manifest.name),
+);
 
 const work = mkdtempSync(join(tmpdir(), 'x-pack-check-'));
 const tarballs = new Map();
@@ -34,8 +51,12 @@ try {
         console.error(`${manifest.name}: dist/${file} names Buffer<...>; give the type by hand`);
         failures++;
       }
-    const output = run('pnpm', ['pack', '--pack-destination', work], dir).trim().split('\n');
-    tarballs.set(manifest.name, output.at(-1));
+    const tarball = pack(dir, work);
+    tarballs.set(manifest.name, tarball);
+    for (const problem of checkPackedManifest(dir, tarball)) {
+      console.error(`${manifest.name}: packed ${problem}`);
+      failures++;
+    }
   }
 
   for (const { manifest } of packages) {
@@ -43,7 +64,9 @@ try {
     const project = join(work, `install-${name.replace(/\W/g, '-')}`);
     mkdirSync(project);
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'check', private: true }));
-    const needed = [...workspaceClosure(name)].map((dependency) => tarballs.get(dependency));
+    const needed = [...workspaceClosure(packages, name)].map((dependency) =>
+      tarballs.get(dependency),
+    );
     run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...needed], project);
     const probe = `Object.keys(mod).filter((key) => key !== 'default').length`;
     const viaRequire = run(
@@ -70,7 +93,7 @@ try {
       failures++;
     }
     console.log(
-      `package check: ${name} passes publint --strict and attw --pack, installs alone with npm, loads with import and require`,
+      `package check: ${name} passes publint --strict and attw --pack, its packed manifest and LICENSE pass, installs alone with npm, loads with import and require`,
     );
   }
 
@@ -84,15 +107,50 @@ try {
 
 process.exitCode = failures === 0 ? 0 : 1;
 
-/** The package and every workspace package it depends on, transitively. */
-function workspaceClosure(name, seen = new Set()) {
-  if (seen.has(name)) return seen;
-  seen.add(name);
-  const dependencies = byName.get(name)?.manifest.dependencies ?? {};
-  for (const [dependency, range] of Object.entries(dependencies)) {
-    if (String(range).startsWith('workspace:')) workspaceClosure(dependency, seen);
-  }
-  return seen;
+/**
+ * What is wrong with the package.json and LICENSE inside a tarball, as a user would download it
+ * (pnpm pack rewrites `workspace:` ranges and runs the beforePacking hook of .pnpmfile.cjs).
+ */
+function checkPackedManifest(dir, tarball) {
+  const unpacked = join(work, `unpacked-${basename(tarball, '.tgz')}`);
+  mkdirSync(unpacked);
+  run('tar', ['-xzf', tarball, '-C', unpacked], root);
+  const folder = join(unpacked, 'package');
+  const packed = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8'));
+  const problems = [];
+  if (!existsSync(join(folder, 'LICENSE'))) problems.push('tarball has no LICENSE');
+  else if (readFileSync(join(folder, 'LICENSE'), 'utf8') !== rootLicense)
+    problems.push('LICENSE differs from the root LICENSE');
+  if (packed.license !== 'MIT') problems.push(`license is ${packed.license}, not MIT`);
+  const directory = `packages/${basename(dir)}`;
+  if (
+    packed.repository?.type !== 'git' ||
+    !String(packed.repository?.url).startsWith('git+https://') ||
+    packed.repository?.directory !== directory
+  )
+    problems.push(
+      `repository must be { type: git, url: git+https://..., directory: ${directory} }`,
+    );
+  if (typeof packed.homepage !== 'string' || !packed.homepage.includes(directory))
+    problems.push(`homepage must point at ${directory}`);
+  if (typeof (packed.bugs?.url ?? packed.bugs) !== 'string') problems.push('bugs is missing');
+  if (packed.engines?.node !== rootManifest.engines.node)
+    problems.push(
+      `engines.node is ${packed.engines?.node}, the root says ${rootManifest.engines.node}`,
+    );
+  for (const field of [
+    'dependencies',
+    'devDependencies',
+    'peerDependencies',
+    'optionalDependencies',
+  ])
+    for (const [name, range] of Object.entries(packed[field] ?? {})) {
+      if (privateNames.has(name)) problems.push(`${field} names the private package ${name}`);
+      if (String(range).startsWith('workspace:')) problems.push(`${field} keeps ${name}@${range}`);
+    }
+  for (const [name, script] of Object.entries(packed.scripts ?? {}))
+    if (script.includes('../')) problems.push(`script "${name}" points outside the package`);
+  return problems;
 }
 
 /**
