@@ -6,13 +6,15 @@ import {
   type Pipeline,
   TimeoutError,
 } from '@x/conn';
-import { Pool, type PooledConn } from '@x/pool';
+import type { PooledConn } from '@x/pool';
 import { type Arg, type Push, type Reply, ReplyError } from '@x/resp';
 import { type ClientCallOptions, type ClientSettings, reconnectDelayMs } from './client-options.js';
 import { answersPing, attemptFailure } from './connect-outcome.js';
 import { OfflineQueueFullError } from './errors.js';
+import { ExclusivePool } from './exclusive-pool.js';
 import { OfflineQueue } from './offline-queue.js';
 import { refusalOnShared } from './shared-commands.js';
+import { type ClientStatus, type StatusEvent, StatusListeners } from './status-events.js';
 
 const {
   armCallOptions,
@@ -25,23 +27,6 @@ const {
 } = __internal;
 type Request = __internal.Request;
 type CarryOver = __internal.CarryOver;
-
-/** Where the client is: its status moves only along these lines. */
-export type ClientStatus = 'connecting' | 'ready' | 'reconnecting' | 'closed';
-
-/** StatusEvent tells a listener where the client is, and why when it is not ready. */
-export interface StatusEvent {
-  readonly status: ClientStatus;
-  /** Why the client has no connection: the last failed attempt's error or the lost connection's. */
-  readonly error?: unknown;
-  /**
-   * Failed connection attempts, and connections lost within `maxDelayMs`, in a row; back to 0
-   * when a connection that held longer is lost.
-   */
-  readonly failures: number;
-  /** The wait before the next connection attempt, when one is due. */
-  readonly retryInMs?: number;
-}
 
 /**
  * Client is one long-lived, shared Redis client for a whole application: a single multiplexed,
@@ -79,15 +64,11 @@ export class Client {
   #closing: Promise<void> | null = null;
   /** Wakes close() while it waits for a connection or for waiting calls to finish. */
   #wake: (() => void) | null = null;
-  #pool: Pool | null = null;
-  /** Connections the exclusive pool dialled, to destroy with the client. */
-  readonly #exclusiveConns = new Set<Connection>();
-  /** exclusive() calls under way: close() waits for them. */
-  #borrowers = 0;
+  readonly #exclusive: ExclusivePool;
   /** A loss noticed while the connection is failing, handled once it has failed every request. */
   #lossNoticed = false;
   readonly #optionsChecked: boolean;
-  readonly #statusListeners = new Set<(event: StatusEvent) => void>();
+  readonly #statusListeners = new StatusListeners();
   readonly #pushListeners = new Map<(push: Push) => void, () => void>();
 
   /** Use createClient(). */
@@ -102,6 +83,11 @@ export class Client {
     this.#optionsChecked = optionsChecked;
     this.#maxArgBytes = settings.dialOptions.maxArgBytes;
     this.#waiting = new OfflineQueue(settings.offlineWaitMs, (expired) => this.#expired(expired));
+    this.#exclusive = new ExclusivePool(
+      settings.exclusive,
+      (signal) => this.#dial(AbortSignal.any([signal, this.#stopDialling.signal])),
+      () => this.#wake?.(),
+    );
     void this.#connect(0);
   }
 
@@ -148,22 +134,7 @@ export class Client {
     const invalid = checkCallOptions(options);
     if (invalid !== null) throw invalid;
     if (this.#stopped !== null) throw this.#stopped;
-    this.#pool ??= new Pool({
-      ...this.#settings.exclusive,
-      dial: async ({ signal }) => {
-        const conn = await this.#dial(AbortSignal.any([signal, this.#stopDialling.signal]));
-        this.#exclusiveConns.add(conn);
-        void conn.closed.then(() => this.#exclusiveConns.delete(conn));
-        return conn;
-      },
-    });
-    this.#borrowers++;
-    try {
-      return await this.#pool.use(work, options);
-    } finally {
-      this.#borrowers--;
-      if (this.#borrowers === 0) this.#wake?.();
-    }
+    return this.#exclusive.use(work, options);
   }
 
   /**
@@ -184,8 +155,7 @@ export class Client {
    * the function that stops listening. Nothing is thrown or emitted when nobody listens.
    */
   onStatus(listener: (event: StatusEvent) => void): () => void {
-    this.#statusListeners.add(listener);
-    return () => this.#statusListeners.delete(listener);
+    return this.#statusListeners.add(listener);
   }
 
   /**
@@ -218,8 +188,7 @@ export class Client {
     this.#failWaiting(destroyed);
     this.#conn?.destroy(reason);
     // Exclusive work rejects too: its connections go with the client.
-    for (const conn of this.#exclusiveConns) conn.destroy(reason);
-    this.#pool?.close().catch(() => {});
+    this.#exclusive.destroy(reason);
     this.#closing ??= Promise.resolve();
     this.#wake?.();
   }
@@ -360,7 +329,7 @@ export class Client {
         this.#lastError = error;
         if (failure === 'refused') this.#refused(error as ReplyError);
         delayMs = reconnectDelayMs(this.#failures, this.#settings);
-        this.#emit(this.#status, error, delayMs);
+        this.#statusListeners.emit(this.#status, this.#failures, error, delayMs);
         continue;
       }
       if (signal.aborted) {
@@ -436,40 +405,18 @@ export class Client {
   async #closeGracefully(): Promise<void> {
     // Calls waiting for a connection are already issued: let them have one, within their limits;
     // exclusive() work under way runs to its end.
-    while ((this.#conn === null && this.#waiting.size > 0) || this.#borrowers > 0)
+    while ((this.#conn === null && this.#waiting.size > 0) || this.#exclusive.borrowers > 0)
       await new Promise<void>((resolve) => {
         this.#wake = resolve;
       });
     this.#wake = null;
     this.#stopDialling.abort(this.#stopped);
-    await Promise.all([this.#conn?.close(), this.#pool?.close()]);
+    await Promise.all([this.#conn?.close(), this.#exclusive.close()]);
   }
 
   #setStatus(status: ClientStatus, error?: unknown, retryInMs?: number): void {
     this.#status = status;
-    this.#emit(status, error, retryInMs);
-  }
-
-  #emit(status: ClientStatus, error: unknown, retryInMs: number | undefined): void {
-    if (this.#statusListeners.size === 0) return;
-    const event: StatusEvent = {
-      status,
-      failures: this.#failures,
-      ...(error === undefined || error === null ? {} : { error }),
-      ...(retryInMs === undefined || status === 'ready' || status === 'closed'
-        ? {}
-        : { retryInMs }),
-    };
-    for (const listener of this.#statusListeners) {
-      try {
-        listener(event);
-      } catch (thrown) {
-        // A listener's bug must not break reconnection; surface it as an uncaught error.
-        queueMicrotask(() => {
-          throw thrown;
-        });
-      }
-    }
+    this.#statusListeners.emit(status, this.#failures, error, retryInMs);
   }
 }
 
