@@ -61,6 +61,11 @@ export class Client {
   #connectedAt = 0;
   /** What new calls reject with once close() or destroy() ran. */
   #stopped: ConnectionError | null = null;
+  /**
+   * No connection will be dialled again: destroy(), or close() past the wait for calls already
+   * issued. Until then a closing client still reconnects for the calls it owes.
+   */
+  #finished = false;
   #closing: Promise<void> | null = null;
   /** Wakes close() while it waits for a connection or for waiting calls to finish. */
   #wake: (() => void) | null = null;
@@ -68,6 +73,8 @@ export class Client {
   /** A loss noticed while the connection is failing, handled once it has failed every request. */
   #lossNoticed = false;
   readonly #optionsChecked: boolean;
+  /** The readiness PING's limit: connectTimeoutMs, so that it holds with readTimeoutMs off. */
+  readonly #pingTimeoutMs: number;
   readonly #statusListeners = new StatusListeners();
   readonly #pushListeners = new Map<(push: Push) => void, () => void>();
 
@@ -82,6 +89,7 @@ export class Client {
     this.#settings = settings;
     this.#optionsChecked = optionsChecked;
     this.#maxArgBytes = settings.dialOptions.maxArgBytes;
+    this.#pingTimeoutMs = settings.dialOptions.connectTimeoutMs ?? 10_000;
     this.#waiting = new OfflineQueue(settings.offlineWaitMs, (expired) => this.#expired(expired));
     this.#exclusive = new ExclusivePool(
       settings.exclusive,
@@ -142,6 +150,7 @@ export class Client {
    * returns the function that stops listening.
    */
   onPush(listener: (push: Push) => void): () => void {
+    checkListener(listener);
     if (!this.#pushListeners.has(listener))
       this.#pushListeners.set(listener, this.#conn?.onPush(listener) ?? (() => {}));
     return () => {
@@ -155,6 +164,7 @@ export class Client {
    * the function that stops listening. Nothing is thrown or emitted when nobody listens.
    */
   onStatus(listener: (event: StatusEvent) => void): () => void {
+    checkListener(listener);
     return this.#statusListeners.add(listener);
   }
 
@@ -184,6 +194,7 @@ export class Client {
       code: 'ERR_DESTROYED',
     });
     this.#stop(destroyed);
+    this.#finished = true;
     this.#stopDialling.abort(destroyed);
     this.#failWaiting(destroyed);
     this.#conn?.destroy(reason);
@@ -236,14 +247,14 @@ export class Client {
 
   /** Takes back a request its connection failed before answering; false lets it fail. */
   #takeBack(request: Request, error: unknown): boolean {
-    if (this.#stopped !== null) return false;
+    if (this.#finished) return false;
     if (ConnectionError.is(error) && error.sent) {
       const left = this.#retriesLeft.get(request) ?? 0;
       if (left === 0) return false;
       this.#retriesLeft.set(request, left - 1);
       this.#waiting.markWritten(request);
     }
-    this.#wait(request);
+    this.#wait(request, true);
     // Called while the connection fails its requests: handle the loss once it has failed them
     // all, so that calls made from status listeners queue behind every one carried over.
     const conn = this.#conn;
@@ -254,13 +265,19 @@ export class Client {
     return true;
   }
 
-  /** Queues a request until there is a connection, within its limits and the client's. */
-  #wait(request: Request): void {
+  /**
+   * Queues a request until there is a connection, within its limits and the client's. One
+   * `carried` over from a failed connection was issued already: maxOfflineCommands, which holds
+   * back new calls, does not turn it away.
+   */
+  #wait(request: Request, carried = false): void {
     const limit = this.#settings.maxOfflineCommands;
-    const refusal =
-      this.#stopped ??
-      this.#refusedBy ??
-      (this.#waiting.size >= limit ? new OfflineQueueFullError(limit, this.#lastError) : null);
+    const refusal = this.#finished
+      ? this.#stopped
+      : (this.#refusedBy ??
+        (!carried && this.#waiting.size >= limit
+          ? new OfflineQueueFullError(limit, this.#lastError)
+          : null));
     if (refusal !== null) this.#failWith(request, refusal);
     else if (!this.#waiting.add(request)) this.#expired([request]);
   }
@@ -311,9 +328,11 @@ export class Client {
       try {
         conn = await this.#dial(signal);
         // Ready means the server answers: a stopped server still accepts TCP connections.
-        await conn.doWith({ signal }, 'PING').catch((error: unknown) => {
-          if (!ReplyError.is(error) || !answersPing(error)) throw error;
-        });
+        await conn
+          .doWith({ signal, timeoutMs: this.#pingTimeoutMs }, 'PING')
+          .catch((error: unknown) => {
+            if (!ReplyError.is(error) || !answersPing(error)) throw error;
+          });
         // The connection may have failed in the same read that brought PONG.
         const failed = conn.err();
         if (failed !== null) throw failed;
@@ -365,13 +384,15 @@ export class Client {
     if (conn !== this.#conn) return;
     this.#conn = null;
     this.#wake?.();
-    if (this.#stopped !== null) return;
+    // Closing: dial again only for calls issued before close() that wait for a connection.
+    if (this.#finished || (this.#stopped !== null && this.#waiting.size === 0)) return;
     const livedMs = performance.now() - this.#connectedAt;
     if (livedMs >= this.#settings.maxDelayMs) this.#failures = 0;
     else this.#failures++;
     this.#lastError = conn.err();
     const delayMs = reconnectDelayMs(this.#failures, this.#settings);
-    this.#setStatus('reconnecting', this.#lastError, delayMs);
+    // A closing client stays 'closed' while it dials for the calls it owes.
+    if (this.#stopped === null) this.#setStatus('reconnecting', this.#lastError, delayMs);
     void this.#connect(delayMs);
   }
 
@@ -392,6 +413,7 @@ export class Client {
     });
     this.#lastError = error;
     this.#stop(stopped);
+    this.#finished = true;
     this.#closing ??= Promise.resolve();
     this.#failWaiting(stopped);
   }
@@ -405,11 +427,16 @@ export class Client {
   async #closeGracefully(): Promise<void> {
     // Calls waiting for a connection are already issued: let them have one, within their limits;
     // exclusive() work under way runs to its end.
-    while ((this.#conn === null && this.#waiting.size > 0) || this.#exclusive.borrowers > 0)
+    while (
+      !this.#finished &&
+      ((this.#waiting.size > 0 && (this.#conn === null || this.#conn.err() !== null)) ||
+        this.#exclusive.borrowers > 0)
+    )
       await new Promise<void>((resolve) => {
         this.#wake = resolve;
       });
     this.#wake = null;
+    this.#finished = true;
     this.#stopDialling.abort(this.#stopped);
     await Promise.all([this.#conn?.close(), this.#exclusive.close()]);
   }
@@ -440,4 +467,11 @@ function sleep(delayMs: number, signal: AbortSignal): Promise<void> {
     const timer = setTimeout(done, delayMs);
     signal.addEventListener('abort', done, { once: true });
   });
+}
+
+function checkListener(listener: unknown): void {
+  if (typeof listener !== 'function')
+    throw new TypeError(
+      `a listener must be a function, got ${listener === null ? 'null' : typeof listener}`,
+    );
 }

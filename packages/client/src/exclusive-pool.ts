@@ -1,4 +1,4 @@
-import type { CallOptions, Connection } from '@x/conn';
+import { __internal, type CallOptions, type Connection } from '@x/conn';
 import { Pool, type PooledConn, type PoolOptions } from '@x/pool';
 
 /**
@@ -31,7 +31,11 @@ export class ExclusivePool {
     return this.#borrowers;
   }
 
-  /** Runs `work` with a borrowed connection and returns it, clean, when `work` settles. */
+  /**
+   * Runs `work` with a borrowed connection and returns it, clean, when `work` settles. The
+   * options bound the whole loan: when they run out, the connection is destroyed (the work's
+   * calls on it reject) and the loan rejects with the TimeoutError or the signal's reason.
+   */
   async use<T>(work: (conn: PooledConn) => T | Promise<T>, options?: CallOptions): Promise<T> {
     this.#pool ??= new Pool({
       ...this.#options,
@@ -44,11 +48,49 @@ export class ExclusivePool {
     });
     this.#borrowers++;
     try {
-      return await this.#pool.use(work, options);
+      if (options === undefined || !__internal.hasCallLimits(options))
+        return await this.#pool.use(work);
+      return await this.#bounded(this.#pool, work, options);
     } finally {
       this.#borrowers--;
       if (this.#borrowers === 0) this.#idle();
     }
+  }
+
+  #bounded<T>(
+    pool: Pool,
+    work: (conn: PooledConn) => T | Promise<T>,
+    options: CallOptions,
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let borrowed: PooledConn | null = null;
+      let settled = false;
+      const disarm = __internal.armCallOptions(
+        options,
+        (error) => {
+          settled = true;
+          reject(error);
+          void borrowed?.destroy(error);
+        },
+        'end of exclusive work',
+      );
+      pool
+        .use((conn) => {
+          borrowed = conn;
+          if (settled) throw new Error('gave up');
+          return work(conn);
+        }, options)
+        .then(
+          (value) => {
+            disarm();
+            if (!settled) resolve(value);
+          },
+          (error: unknown) => {
+            disarm();
+            if (!settled) reject(error);
+          },
+        );
+    });
   }
 
   /** Closes the idle connections; borrowed ones close as they come back. */

@@ -8,7 +8,10 @@ export class ConnectionState {
   watching = false;
   inMulti = false;
   subscribed = false;
-  /** State the pool cannot undo (MONITOR, SELECT, HELLO, CLIENT TRACKING/REPLY): close for real. */
+  /**
+   * State the pool cannot undo (MONITOR, SELECT, HELLO, AUTH, CLIENT TRACKING/REPLY/SETNAME,
+   * READONLY): close for real, so that no borrower inherits another's user, name or mode.
+   */
   unrecoverable = false;
 
   /** Records what `command` does to the connection's state. */
@@ -43,11 +46,21 @@ export class ConnectionState {
       case 'MONITOR':
       case 'SELECT':
       case 'HELLO':
+      case 'AUTH':
+      case 'READONLY':
+      case 'READWRITE':
         this.unrecoverable = true;
         break;
       case 'CLIENT': {
         const sub = String(args[0] ?? '').toUpperCase();
-        if (sub === 'TRACKING' || sub === 'REPLY' || sub === 'NO-EVICT' || sub === 'NO-TOUCH') {
+        if (
+          sub === 'TRACKING' ||
+          sub === 'REPLY' ||
+          sub === 'NO-EVICT' ||
+          sub === 'NO-TOUCH' ||
+          sub === 'SETNAME' ||
+          sub === 'SETINFO'
+        ) {
           this.unrecoverable = true;
         }
         break;

@@ -83,6 +83,17 @@ export class PooledConn implements Conn {
     return this.#conn === null ? returnedError() : this.#conn.err();
   }
 
+  /**
+   * Ends the loan by destroying the connection instead of returning it: its pending calls reject
+   * with ConnectionError whose cause is `reason`, and the pool dials a new one when it needs one.
+   * For a connection that must not be reused, or work that must stop now.
+   */
+  destroy(reason?: unknown): Promise<void> {
+    const conn = this.#conn as (Conn & { destroy?: (reason?: unknown) => void }) | null;
+    conn?.destroy?.(reason);
+    return this.close();
+  }
+
   /** Returns the connection to the pool, clean; closing twice is harmless. */
   close(): Promise<void> {
     if (this.#released !== null) return this.#released;

@@ -151,6 +151,77 @@ describe('exclusive work and shutdown', () => {
   });
 });
 
+describe('close() at awkward moments', () => {
+  it("from a failed call's handler: calls carried over still get a connection, then it closes", async () => {
+    // A stopped server takes no writes: the first big SET is written (it fails, sent: true) and
+    // the rest wait unwritten until readTimeoutMs fails the connection and carries them over.
+    const client = createClient(redis.url, { readTimeoutMs: 200, offlineWaitMs: 0 });
+    await client.do('PING');
+    process.kill(redis.server.pid, 'SIGSTOP');
+    let closed: Promise<void> | undefined;
+    let closedAt = 0;
+    const value = 'v'.repeat(256 * 1024);
+    const calls = Array.from({ length: 60 }, (_, index) =>
+      settle(
+        client.do('SET', `close-from-handler:${index}`, value).catch((error: unknown) => {
+          closed ??= client.close().then(() => {
+            closedAt = performance.now();
+          });
+          throw error;
+        }),
+      ),
+    );
+    await expect.poll(() => closed !== undefined, { timeout: 3_000 }).toBe(true);
+    process.kill(redis.server.pid, 'SIGCONT');
+    const outcomes = await within(Promise.all(calls), 5_000);
+    expect(outcomes).not.toBe('pending');
+    const settled = outcomes as Awaited<ReturnType<typeof settle>>[];
+    const sentThenLost = settled.filter((outcome) => outcome.sent === true).length;
+    const done = settled.filter((outcome) => outcome.status === 'fulfilled').length;
+    expect(sentThenLost).toBeGreaterThan(0);
+    expect(done).toBeGreaterThan(0);
+    expect(sentThenLost + done).toBe(60);
+    await closed;
+    expect(closedAt).toBeGreaterThan(0);
+    expect(client.status).toBe('closed');
+  });
+
+  it('close({ timeoutMs }) ends even while exclusive work awaits something else', async () => {
+    const client = createClient(redis.url);
+    const work = settle(
+      client.exclusive(async (conn) => {
+        await sleep(2_000);
+        return conn.do('PING');
+      }),
+    );
+    await sleep(50);
+    const started = performance.now();
+    await client.close({ timeoutMs: 200 });
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(await work).toMatchObject({ status: 'rejected' });
+  });
+
+  it('exclusive(work, { timeoutMs }) bounds the whole loan, blocked commands included', async () => {
+    const client = createClient(redis.url);
+    const started = performance.now();
+    const outcome = await settle(
+      client.exclusive((conn) => conn.do('BLPOP', 'never', 0), { timeoutMs: 200 }),
+    );
+    expect(outcome.error).toMatchObject({ name: 'TimeoutError' });
+    expect(performance.now() - started).toBeLessThan(1_000);
+    // The pool lends a fresh connection next: the blocked one was destroyed.
+    expect(await client.exclusive((conn) => conn.do('PING'))).toBe('PONG');
+    await client.close();
+  });
+
+  it('refuses a listener that is not a function', async () => {
+    const client = createClient(redis.url);
+    expect(() => client.onStatus(null as never)).toThrow(TypeError);
+    expect(() => client.onPush(5 as never)).toThrow(TypeError);
+    await client.close();
+  });
+});
+
 describe('dial functions', () => {
   it('keeps trying after a dial function throws a TypeError once', async () => {
     let attempts = 0;

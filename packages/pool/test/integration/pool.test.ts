@@ -268,6 +268,41 @@ describe('clean state on release', () => {
     await pool.close();
   });
 
+  it.each([
+    ['AUTH', ['pool-user', 'pw']],
+    ['CLIENT', ['SETNAME', 'borrower-name']],
+    ['READONLY', []],
+  ] as const)(
+    'closes a connection returned after %s %j: the next borrower inherits nothing',
+    async (command, args) => {
+      await admin.do('ACL', 'SETUSER', 'pool-user', 'on', '>pw', '~*', '+@all');
+      const { pool } = newPool({ maxActive: 1 });
+      const conn = await pool.get();
+      const id = await clientId(conn);
+      await conn.do(command, ...args).catch(() => {});
+      await conn.close();
+      const next = await pool.get();
+      expect(await clientId(next)).not.toBe(id);
+      expect(String(await next.do('ACL', 'WHOAMI'))).toBe('default');
+      await next.close();
+      await pool.close();
+    },
+  );
+
+  it('destroy() ends a loan at once: pending calls reject, the next borrower gets a new connection', async () => {
+    const { pool } = newPool({ maxActive: 1 });
+    const conn = await pool.get();
+    const id = await clientId(conn);
+    const blocked = conn.do('BLPOP', 'destroyed-loan', 0).catch((error: unknown) => error);
+    await conn.destroy(new Error('work cancelled'));
+    expect(ConnectionError.is(await blocked)).toBe(true);
+    expect(((await blocked) as Error).cause).toEqual(new Error('work cancelled'));
+    const next = await pool.get();
+    expect(await clientId(next)).not.toBe(id);
+    await next.close();
+    await pool.close();
+  });
+
   it('closes a connection returned with an unfinished reply, or broken', async () => {
     const { pool } = newPool({ maxActive: 1 });
     const conn = await pool.get();
