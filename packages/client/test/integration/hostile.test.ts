@@ -43,6 +43,23 @@ describe('servers that answer PING oddly', () => {
     await fake.close();
   });
 
+  it('bounds the readiness PING by connectTimeoutMs, also with readTimeoutMs off', async () => {
+    const silent = await startFakeServer({ onCommand: () => undefined });
+    const events: StatusEvent[] = [];
+    const client = createClient(silent.url, {
+      readTimeoutMs: 0,
+      connectTimeoutMs: 150,
+      offlineWaitMs: 5_000,
+      reconnect: { baseDelayMs: 10, maxDelayMs: 20 },
+    });
+    client.onStatus((event) => events.push(event));
+    await sleep(700);
+    // Each attempt's PING timed out and the next attempt followed.
+    expect(events.filter((event) => event.status === 'connecting').length).toBeGreaterThan(1);
+    client.destroy();
+    await silent.close();
+  });
+
   it('works for an ACL user without PING, and with PING renamed away', async () => {
     await admin.do('ACL', 'SETUSER', 'no-ping', 'on', '>pw', '~*', '-@all', '+get', '+set');
     const client = createClient(redis.url, { username: 'no-ping', password: 'pw' });

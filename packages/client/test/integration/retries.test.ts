@@ -112,6 +112,25 @@ describe.each([2, 3] as const)('over RESP%i', (protocol) => {
     }
   });
 
+  it('carries written idempotent commands over even past maxOfflineCommands', async () => {
+    const name = `carried-${protocol}`;
+    const client = createClient(redis.url, {
+      protocol,
+      clientName: name,
+      maxOfflineCommands: 1,
+    });
+    await client.do('PING');
+    await admin.do('CLIENT', 'PAUSE', 10_000, 'WRITE');
+    const incrs = ['a', 'b', 'c'].map((key) =>
+      client.doWith({ idempotent: true }, 'SET', `carried:${protocol}:${key}`, key),
+    );
+    await killWhileWritten(name);
+    await admin.do('CLIENT', 'UNPAUSE');
+    // Already issued, not new calls: the limit that holds back new calls lets them through.
+    expect(await Promise.all(incrs)).toEqual(['OK', 'OK', 'OK']);
+    await client.close();
+  });
+
   it('counts an idempotent call time limit across its attempts', async () => {
     const name = `limited-${protocol}`;
     const client = createClient(redis.url, { protocol, clientName: name, idempotentRetries: 5 });
