@@ -3,8 +3,8 @@
 // then installs the tarball alone (workspace siblings from their own tarballs) into an empty
 // folder with npm, and loads it with both `import` and `require`. Last, it compiles a consumer
 // that imports every public package's types, as ES module and as CommonJS, against the oldest
-// @types/node the packages support (20.11, where Buffer is not generic yet), with a TypeScript of
-// its time (5.4: TypeScript 5.7 and later cannot check @types/node 20.11 itself).
+// @types/node the packages support (20.0.0: Buffer and diagnostics_channel's Channel are not
+// generic yet), with a TypeScript of its time (5.4: 5.7 and later cannot check that @types/node).
 // Each packed package.json is checked too (see checkPackedManifest): what a user downloads carries
 // the LICENSE, says where the code and the issues are, asks for the root's Node range, and names
 // no private package and no script that reaches outside the package.
@@ -154,13 +154,14 @@ function checkPackedManifest(dir, tarball) {
 }
 
 /**
- * Compiles a consumer of every public package's types with @types/node 20.11 and no skipLibCheck,
- * as an ES module (index.d.ts) and as CommonJS (index.d.cts). Emitted types that need a newer
- * @types/node (`Buffer<ArrayBufferLike>`: TS2315 on 20.11) fail here. The registry must answer:
+ * Compiles a consumer of every public package's types with the first @types/node 20 (20.0.0) and
+ * no skipLibCheck, as an ES module (index.d.ts) and as CommonJS (index.d.cts). Emitted types that
+ * need a newer @types/node (`Buffer<ArrayBufferLike>`, a generic diagnostics_channel `Channel`:
+ * TS2315 before 20.11) fail here. The registry must answer:
  * without it this check fails, it never passes by skipping.
  */
 function checkTypesAgainstOldestNodeTypes() {
-  const oldestNodeTypes = '@types/node@~20.11.0';
+  const oldestNodeTypes = '@types/node@20.0.0';
   const typescriptOfItsTime = 'typescript@~5.4.0';
   const project = join(work, 'types-consumer');
   mkdirSync(project);

@@ -7,10 +7,7 @@ import { type ClientOptions, readClientOptions } from './client-options.js';
  * for it. `target` is a URL or address as `dial()` takes it (with every dial option in
  * `options`), or a dial function such as Sentinel's, which then owns the dial options.
  */
-export function createClient(
-  target?: string | DialFunction<Connection>,
-  options: ClientOptions = {},
-): Client {
+export function createClient(target?: string | DialFunction, options: ClientOptions = {}): Client {
   const settings = readClientOptions(options);
   if (typeof target === 'function') {
     const given = Object.keys(settings.dialOptions);

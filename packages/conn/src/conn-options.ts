@@ -52,6 +52,10 @@ export interface ConnSettings {
  * calls it before it opens a socket, the Connection constructor again.
  */
 export function readConnOptions(options: ConnOptions): ConnSettings {
+  // Decoder settings at the top level, from JavaScript, would be ignored without a word.
+  for (const misplaced of ['bulkStringsAs', 'maxReplyBytes', 'maxDepth'])
+    if (misplaced in options)
+      throw new TypeError(`${misplaced} belongs under \`decoder\`: { decoder: { ${misplaced} } }`);
   if (options.protocol !== undefined && options.protocol !== 2 && options.protocol !== 3)
     throw new RangeError(`protocol must be 2 or 3, got ${String(options.protocol)}`);
   if (options.maxArgBytes !== undefined) readCount(options.maxArgBytes, 'maxArgBytes', 0);

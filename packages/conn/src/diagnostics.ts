@@ -1,4 +1,4 @@
-import { channel } from 'node:diagnostics_channel';
+import { type Channel, channel } from 'node:diagnostics_channel';
 import type { Reply } from '@x/resp';
 
 // Redaction rules live in redaction.ts; re-exported for the modules that trace.
@@ -11,10 +11,12 @@ export {
   redactText,
 } from './redaction.js';
 
+// Typed as the plain `Channel`: the emitted `Channel<unknown, unknown>` would not compile for users
+// of @types/node before 20.11, where Channel is not generic.
 /** Published when a command is queued: `{ command, args, connectionId }`. */
-export const commandStartChannel = channel('@x/conn:command:start');
+export const commandStartChannel: Channel = channel('@x/conn:command:start');
 /** Published when its reply arrives or it fails: `{ command, connectionId, reply?, error?, durationMs }`. */
-export const commandEndChannel = channel('@x/conn:command:end');
+export const commandEndChannel: Channel = channel('@x/conn:command:end');
 
 /** What tracing subscribers receive at the start of a command. */
 export interface CommandStartMessage {

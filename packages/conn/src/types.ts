@@ -1,4 +1,5 @@
 import type { Arg, Push, Reply } from '@x/resp';
+import type { Connection } from './connection.js';
 
 /** CallOptions limits one call: an AbortSignal, a time limit, or both. */
 export interface CallOptions {
@@ -50,6 +51,10 @@ export interface Pipeline {
 /**
  * DialFunction opens a new, ready connection. The pool, the pub/sub Subscriber and the client call
  * it each time they need one, passing a signal that aborts the dial (they give up, or close):
- * `({ signal }) => dial(url, { signal })`. A dial factory such as Sentinel's has this shape.
+ * `({ signal }) => dial(url, { signal })`. A dial factory such as Sentinel's has this shape, and
+ * one DialFunction serves all three. The pool takes any `DialFunction<Conn>` (a logging wrapper,
+ * say); the Subscriber and the client need a Connection, the default.
  */
-export type DialFunction<C extends Conn = Conn> = (options: { signal: AbortSignal }) => Promise<C>;
+export type DialFunction<C extends Conn = Connection> = (options: {
+  signal: AbortSignal;
+}) => Promise<C>;

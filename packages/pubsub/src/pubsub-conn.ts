@@ -45,6 +45,9 @@ export class PubSubConn implements AsyncIterable<PubSubEvent> {
   readonly #stopListening: () => void = () => {};
 
   constructor(conn: PubSubTransport, options: PubSubOptions = {}) {
+    // The old name, from JavaScript: say so rather than ignore the limit asked for.
+    if ('maxBuffered' in options)
+      throw new TypeError('maxBuffered is now maxBufferedReplies, as in @x/conn');
     this.conn = conn;
     this.#resp3 = (options.protocol ?? conn.protocol ?? 2) === 3;
     this.#queue = new EventQueue(

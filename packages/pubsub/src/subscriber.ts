@@ -32,7 +32,7 @@ export interface SubscriberOptions {
    * Opens a connection, for example `({ signal }) => dial(url, { protocol: 3, signal })`. The
    * signal aborts when the subscriber closes.
    */
-  dial: DialFunction<Connection>;
+  dial: DialFunction;
   /**
    * Events buffered for slow readers before the subscriber stops reading the connection (the
    * server then holds further messages, up to its client-output-buffer-limit); reading resumes

@@ -94,11 +94,22 @@ export class ProtocolError extends RedisError {
 }
 
 /** `instanceof` for a class of the family: by its own `is()` when it has one, else by prototype. */
+// Classes whose own is() is running: an is() that uses instanceof itself (a user's subclass)
+// gets the prototype-chain answer instead of recursing for ever.
+const inIs = new Set<object>();
+
 function isInstance(errorClass: object, value: unknown): boolean {
+  // The prototype chain first: it holds for this copy's own errors, whatever an is() means.
+  if (Function.prototype[Symbol.hasInstance].call(errorClass, value)) return true;
+  if (typeof value !== 'object' || value === null || inIs.has(errorClass)) return false;
   const is: unknown = Object.hasOwn(errorClass, 'is') ? Reflect.get(errorClass, 'is') : undefined;
-  return typeof is === 'function'
-    ? Boolean(is.call(errorClass, value))
-    : Function.prototype[Symbol.hasInstance].call(errorClass, value);
+  if (typeof is !== 'function') return false;
+  inIs.add(errorClass);
+  try {
+    return Boolean(is.call(errorClass, value));
+  } finally {
+    inIs.delete(errorClass);
+  }
 }
 
 function errorCodeOf(message: string): string {

@@ -56,6 +56,25 @@ describe('errors across the CommonJS and ES module copies', () => {
     expect(new CustomError('custom', 'ERR_CUSTOM') instanceof cjs.RedisError).toBe(true);
   });
 
+  it('lets a subclass declare an is() of its own, even one that uses instanceof', async () => {
+    const { cjs, esm } = await loadBothCopies();
+    class WithIs extends esm.ReplyError {
+      static override is(value: unknown): value is WithIs {
+        return value instanceof WithIs;
+      }
+    }
+    class OtherMeaning extends esm.ReplyError {
+      static override is(value: unknown): value is OtherMeaning {
+        return value === 'X';
+      }
+    }
+    expect(new WithIs('ERR x') instanceof WithIs).toBe(true);
+    expect(new esm.ReplyError('ERR x') instanceof WithIs).toBe(false);
+    expect(new cjs.ReplyError('ERR x') instanceof WithIs).toBe(false);
+    expect(new OtherMeaning('ERR x') instanceof OtherMeaning).toBe(true);
+    expect(('X' as unknown) instanceof OtherMeaning).toBe(false);
+  });
+
   it('says false for values that are no error', async () => {
     const { esm } = await loadBothCopies();
     for (const value of [null, undefined, 'ERR x', 42, {}, new Error('ERR x')]) {

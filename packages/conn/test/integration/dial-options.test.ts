@@ -51,6 +51,12 @@ const badKinds: [string, Record<string, unknown>, RegExp][] = [
   ['username and password objects', { username: {}, password: 'x' }, /^TypeError: username/],
   ['clientName true', { clientName: true }, /^TypeError: clientName must be a string/],
   ['noDelay "yes"', { noDelay: 'yes' }, /^TypeError: noDelay must be true or false/],
+  // A decoder setting at the top level would be ignored without a word.
+  [
+    'bulkStringsAs outside decoder',
+    { bulkStringsAs: 'string' },
+    /^TypeError: bulkStringsAs belongs under `decoder`/,
+  ],
 ];
 
 describe('dial with options of the wrong kind', () => {

@@ -72,6 +72,16 @@ describe.each([2, 3] as const)('PubSubConn over RESP%i', (protocol) => {
   });
 });
 
+describe('options', () => {
+  it('refuses the old name maxBuffered instead of ignoring the limit', async () => {
+    const conn = await dial(redis.url);
+    expect(() => new PubSubConn(conn, { maxBuffered: 10 } as never)).toThrow(
+      /maxBuffered is now maxBufferedReplies/,
+    );
+    await conn.close();
+  });
+});
+
 describe('RESP3 on one connection', () => {
   it('runs ordinary commands while subscribed', async () => {
     const conn = await dial(redis.url, { protocol: 3 });
