@@ -1,4 +1,4 @@
-import { type Connection, type DialFunction, dial } from '@x/conn';
+import { type DialFunction, dial } from '@x/conn';
 import { Client } from './client.js';
 import { type ClientOptions, readClientOptions } from './client-options.js';
 

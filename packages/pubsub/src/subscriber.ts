@@ -2,7 +2,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   __internal,
   type CallOptions,
-  type Connection,
   ConnectionError,
   type DialFunction,
   NothingPendingError,
