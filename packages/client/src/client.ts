@@ -348,7 +348,9 @@ export class Client {
         this.#lastError = error;
         if (failure === 'refused') this.#refused(error as ReplyError);
         delayMs = reconnectDelayMs(this.#failures, this.#settings);
-        this.#statusListeners.emit(this.#status, this.#failures, error, delayMs);
+        // A closing client that dials for the calls it owes stays quiet: 'closed' was its last word.
+        if (this.#stopped === null)
+          this.#statusListeners.emit(this.#status, this.#failures, error, delayMs);
         continue;
       }
       if (signal.aborted) {

@@ -34,7 +34,7 @@ export class OfflineQueueFullError extends RedisError {
     super(
       limit === 0
         ? 'the client is not connected and maxOfflineCommands is 0: the command was not sent'
-        : `the client is not connected and ${limit} commands already wait for a connection (maxOfflineCommands): the command was not sent`,
+        : `the client is not connected and its offline queue is full (maxOfflineCommands: ${limit}): the command was not sent`,
       'ERR_OFFLINE_QUEUE_FULL',
       cause === undefined ? undefined : { cause },
     );

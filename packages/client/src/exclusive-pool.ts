@@ -75,10 +75,16 @@ export class ExclusivePool {
         'end of exclusive work',
       );
       pool
-        .use((conn) => {
+        .use(async (conn) => {
           borrowed = conn;
           if (settled) throw new Error('gave up');
-          return work(conn);
+          try {
+            return await work(conn);
+          } finally {
+            // The limit bounds the work, not the pool's clean-up after it: work that finished
+            // in time is not reported as timed out.
+            disarm();
+          }
         }, options)
         .then(
           (value) => {

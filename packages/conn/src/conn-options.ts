@@ -54,7 +54,7 @@ export interface ConnSettings {
 export function readConnOptions(options: ConnOptions): ConnSettings {
   // Decoder settings at the top level, from JavaScript, would be ignored without a word.
   for (const misplaced of ['bulkStringsAs', 'maxReplyBytes', 'maxDepth'])
-    if (misplaced in options)
+    if ((options as Record<string, unknown>)[misplaced] !== undefined)
       throw new TypeError(`${misplaced} belongs under \`decoder\`: { decoder: { ${misplaced} } }`);
   if (options.protocol !== undefined && options.protocol !== 2 && options.protocol !== 3)
     throw new RangeError(`protocol must be 2 or 3, got ${String(options.protocol)}`);

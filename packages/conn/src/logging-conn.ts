@@ -260,5 +260,16 @@ export function newLoggingConn(conn: Conn, log: Logger, prefix = 'redis'): Conn 
     err: () => conn.err(),
     close: () => logged('close()', () => conn.close()),
   };
+  // A pool destroys a loan through destroy(), when the connection has one: keep it reachable.
+  const destroyable = conn as Conn & { destroy?: (reason?: unknown) => void };
+  if (typeof destroyable.destroy === 'function') {
+    const destroy = destroyable.destroy.bind(conn);
+    Object.assign(wrapped, {
+      destroy: (reason?: unknown) => {
+        log(`${prefix}.destroy()`);
+        destroy(reason);
+      },
+    });
+  }
   return wrapped;
 }

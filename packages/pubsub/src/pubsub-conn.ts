@@ -46,7 +46,7 @@ export class PubSubConn implements AsyncIterable<PubSubEvent> {
 
   constructor(conn: PubSubTransport, options: PubSubOptions = {}) {
     // The old name, from JavaScript: say so rather than ignore the limit asked for.
-    if ('maxBuffered' in options)
+    if ((options as { maxBuffered?: unknown }).maxBuffered !== undefined)
       throw new TypeError('maxBuffered is now maxBufferedReplies, as in @x/conn');
     this.conn = conn;
     this.#resp3 = (options.protocol ?? conn.protocol ?? 2) === 3;

@@ -43,8 +43,9 @@ export class RedisError extends Error {
   }
 
   /**
-   * Makes `instanceof` agree with `is()`: `error instanceof ReplyError` holds for a ReplyError
-   * from any copy of the package. A subclass without an `is()` of its own (one a user declares)
+   * Makes `instanceof` hold across copies: `error instanceof ReplyError` holds for a ReplyError
+   * from any copy of the package (as `is()` does), and, as ever, for anything whose prototype
+   * chain holds this copy's class. A subclass without an `is()` of its own (one a user declares)
    * keeps the ordinary prototype-chain test, so it never claims its parent's instances.
    */
   static override [Symbol.hasInstance]<T>(this: ErrorClass<T>, value: unknown): value is T {

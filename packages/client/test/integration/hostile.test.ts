@@ -231,6 +231,42 @@ describe('close() at awkward moments', () => {
     await client.close();
   });
 
+  it('exclusive work that finished in time is not timed out by a slow return to the pool', async () => {
+    const client = createClient(redis.url);
+    let outcome: Promise<Awaited<ReturnType<typeof settle>>>;
+    try {
+      outcome = settle(
+        client.exclusive(
+          async (conn) => {
+            await conn.do('WATCH', 'slow-return');
+            // The pool's UNWATCH on return now waits for the stopped server.
+            process.kill(redis.server.pid, 'SIGSTOP');
+            return 'work done';
+          },
+          { timeoutMs: 300 },
+        ),
+      );
+      await sleep(500);
+    } finally {
+      process.kill(redis.server.pid, 'SIGCONT');
+    }
+    expect(await outcome).toMatchObject({ status: 'fulfilled', value: 'work done' });
+    await client.close();
+  });
+
+  it('a closing client that dials for calls it owes says closed once', async () => {
+    const client = createClient('redis://127.0.0.1:1', {
+      offlineWaitMs: 300,
+      reconnect: { baseDelayMs: 10, maxDelayMs: 20 },
+    });
+    const events: StatusEvent[] = [];
+    client.onStatus((event) => events.push(event));
+    const owed = settle(client.do('PING'));
+    await client.close();
+    expect(await owed).toMatchObject({ code: 'ERR_NOT_CONNECTED' });
+    expect(events.filter((event) => event.status === 'closed')).toHaveLength(1);
+  });
+
   it('refuses a listener that is not a function', async () => {
     const client = createClient(redis.url);
     expect(() => client.onStatus(null as never)).toThrow(TypeError);

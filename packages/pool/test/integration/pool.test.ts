@@ -1,4 +1,4 @@
-import { type Connection, ConnectionError, dial } from '@x/conn';
+import { type Connection, ConnectionError, dial, newLoggingConn } from '@x/conn';
 import { startRedisServer, useRedisServer } from '@x/test-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pool, PoolClosedError, PoolExhaustedError, type PoolOptions } from '../../src/index.js';
@@ -288,6 +288,23 @@ describe('clean state on release', () => {
       await pool.close();
     },
   );
+
+  it('destroy() reaches the connection through a logging wrapper', async () => {
+    const pool = new Pool({
+      dial: async ({ signal }) => newLoggingConn(await dial(redis.url, { signal }), () => {}),
+      maxActive: 1,
+    });
+    const conn = await pool.get();
+    const blocked = conn
+      .do('BLPOP', 'destroyed-through-wrapper', 0)
+      .catch((error: unknown) => error);
+    const started = performance.now();
+    await conn.destroy(new Error('work cancelled'));
+    expect(ConnectionError.is(await blocked)).toBe(true);
+    // At once, not after a graceful close's time limit.
+    expect(performance.now() - started).toBeLessThan(1_000);
+    await pool.close();
+  });
 
   it('destroy() ends a loan at once: pending calls reject, the next borrower gets a new connection', async () => {
     const { pool } = newPool({ maxActive: 1 });
