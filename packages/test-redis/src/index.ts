@@ -6,6 +6,7 @@ export {
   startFakeServer,
 } from './fake-server.js';
 export { freePort } from './free-port.js';
+export { captureProcessFaults } from './process-faults.js';
 export { openRawClient, type RawClient } from './raw-client.js';
 export { runReadmeExample } from './readme-example.js';
 export {

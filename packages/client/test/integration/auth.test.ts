@@ -1,9 +1,8 @@
 import { type Connection, ConnectionError, dial } from '@x/conn';
 import { ReplyError } from '@x/resp';
-import { useRedisServer } from '@x/test-redis';
+import { captureProcessFaults, useRedisServer } from '@x/test-redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type StatusEvent } from '../../src/index.js';
-import { watchProcessFailures } from './outcomes.js';
 
 const redis = useRedisServer({ args: ['--requirepass', 'first-secret'] });
 let admin: Connection;
@@ -17,7 +16,7 @@ afterEach(() => admin.do('CONFIG', 'SET', 'requirepass', 'first-secret'));
 
 describe.each([2, 3] as const)('a password change on the server, over RESP%i', (protocol) => {
   it('surfaces the server auth error to callers, then recovers when the password works again', async () => {
-    const failures = watchProcessFailures();
+    const failures = captureProcessFaults();
     const client = createClient(redis.url, {
       protocol,
       password: 'first-secret',

@@ -1,8 +1,8 @@
 import { type Connection, ConnectionError, dial } from '@x/conn';
-import { startFakeServer, useRedisServer } from '@x/test-redis';
+import { captureProcessFaults, startFakeServer, useRedisServer } from '@x/test-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Client, createClient, type StatusEvent } from '../../src/index.js';
-import { settle, watchProcessFailures } from './outcomes.js';
+import { settle } from './outcomes.js';
 
 const redis = useRedisServer();
 let admin: Connection;
@@ -116,7 +116,7 @@ describe('status listeners and order', () => {
   });
 
   it('leaves nothing pending when a listener destroys the client while calls are carried over', async () => {
-    const failures = watchProcessFailures();
+    const failures = captureProcessFaults();
     // A stopped server takes no writes: the big SETs stay unwritten until readTimeoutMs fails
     // the connection, which carries them over, and the listener destroys the client.
     const client = createClient(redis.url, { offlineWaitMs: 0, readTimeoutMs: 200 });

@@ -1,8 +1,8 @@
 import { type Connection, ConnectionError, dial, TimeoutError } from '@x/conn';
-import { type RedisServer, startRedisServer } from '@x/test-redis';
+import { captureProcessFaults, type RedisServer, startRedisServer } from '@x/test-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Client, createClient, type StatusEvent } from '../../src/index.js';
-import { type CallOutcome, checkAtMostOnce, settle, watchProcessFailures } from './outcomes.js';
+import { type CallOutcome, checkAtMostOnce, settle } from './outcomes.js';
 
 const CALLS = 10_000;
 
@@ -39,7 +39,7 @@ async function outage(
   breakConnection: (client: Client) => Promise<void>,
 ): Promise<{ inFlight: CallOutcome[]; during: CallOutcome[] }> {
   const client = createClient(server.url, { protocol, offlineWaitMs: 30_000 });
-  const failures = watchProcessFailures();
+  const failures = captureProcessFaults();
   await client.do('PING');
   const inFlight = Array.from({ length: CALLS }, (_, index) =>
     settle(client.do('INCR', `${prefix}${index}`)),
@@ -106,7 +106,7 @@ describe.each([2, 3] as const)('over RESP%i', (protocol) => {
 describe('calls not yet written when the connection fails', () => {
   it('are sent on the next connection; written ones reject with sent: true', async () => {
     const client = createClient(server.url, { offlineWaitMs: 30_000 });
-    const failures = watchProcessFailures();
+    const failures = captureProcessFaults();
     await client.do('PING');
     // A stopped server reads nothing: the socket buffers fill and the rest stays unwritten.
     process.kill(server.pid, 'SIGSTOP');

@@ -60,20 +60,3 @@ export async function checkAtMostOnce(
   });
   expect(wrong.slice(0, 10)).toEqual([]);
 }
-
-/** Records unhandled rejections and uncaught exceptions until stop(). */
-export function watchProcessFailures(): { stop(): Promise<unknown[]> } {
-  const seen: unknown[] = [];
-  const record = (reason: unknown) => seen.push(reason);
-  process.on('unhandledRejection', record);
-  process.on('uncaughtException', record);
-  return {
-    async stop() {
-      // Node reports unhandled rejections after the microtask queue drains.
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      process.off('unhandledRejection', record);
-      process.off('uncaughtException', record);
-      return seen;
-    },
-  };
-}

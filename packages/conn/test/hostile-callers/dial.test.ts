@@ -1,7 +1,7 @@
-import { type FakeServer, startFakeServer } from '@x/test-redis';
+import { captureProcessFaults, type FakeServer, startFakeServer } from '@x/test-redis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectionError, dial } from '../../src/index.js';
-import { captureProcessFaults, sleep, within } from './helpers.js';
+import { sleep, within } from './helpers.js';
 
 // Probes: dial under a hostile or stalled server, and cancelled dials. (All of these held.)
 let fake: FakeServer | undefined;

@@ -25,22 +25,6 @@ export async function within(promise: Promise<unknown>, ms: number): Promise<Out
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Records unhandled rejections and uncaught exceptions while a probe runs. */
-export function captureProcessFaults(): { stop(): Promise<unknown[]> } {
-  const seen: unknown[] = [];
-  const record = (reason: unknown) => seen.push(reason);
-  process.on('unhandledRejection', record);
-  process.on('uncaughtException', record);
-  return {
-    async stop() {
-      await sleep(50);
-      process.off('unhandledRejection', record);
-      process.off('uncaughtException', record);
-      return seen;
-    },
-  };
-}
-
 /** A reply with every Buffer turned into a string, for readable assertions. */
 // biome-ignore lint/suspicious/noExplicitAny: assertions index into the result freely
 export const text = (value: unknown): any =>

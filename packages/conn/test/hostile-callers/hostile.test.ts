@@ -1,9 +1,15 @@
 import { getEventListeners } from 'node:events';
 import { ProtocolError, type Push, ReplyError } from '@x/resp';
-import { type FakeServer, startFakeServer, startRedisServer, useRedisServer } from '@x/test-redis';
+import {
+  captureProcessFaults,
+  type FakeServer,
+  startFakeServer,
+  startRedisServer,
+  useRedisServer,
+} from '@x/test-redis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectionError, dial } from '../../src/index.js';
-import { captureProcessFaults, sleep, text, within } from './helpers.js';
+import { sleep, text, within } from './helpers.js';
 
 // Probes: hostile bytes, re-entrant callers, leaks.
 const redis = useRedisServer();

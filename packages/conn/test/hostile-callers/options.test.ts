@@ -1,7 +1,13 @@
-import { type FakeServer, startFakeServer, startRedisServer, useRedisServer } from '@x/test-redis';
+import {
+  captureProcessFaults,
+  type FakeServer,
+  startFakeServer,
+  startRedisServer,
+  useRedisServer,
+} from '@x/test-redis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CallOptions, dial, TimeoutError } from '../../src/index.js';
-import { captureProcessFaults, sleep, text, within } from './helpers.js';
+import { sleep, text, within } from './helpers.js';
 
 // Probes: careless callers and bad options.
 const redis = useRedisServer();

@@ -1,7 +1,12 @@
-import { type FakeServer, startFakeServer, startRedisServer, useRedisServer } from '@x/test-redis';
+import {
+  captureProcessFaults,
+  type FakeServer,
+  startFakeServer,
+  startRedisServer,
+  useRedisServer,
+} from '@x/test-redis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectionError, DEFAULT_READ_TIMEOUT_MS, dial, TimeoutError } from '../../src/index.js';
-import { captureUnhandledRejections } from '../unhandled.js';
 
 // No call stays pending for ever with default options; time limits never crash the process.
 const redis = useRedisServer();
@@ -39,7 +44,7 @@ describe('a time limit after send', () => {
     const sleeper = await dial(redis.url);
     const sleeping = sleeper.do('DEBUG', 'SLEEP', 0.5);
     await new Promise((resolve) => setTimeout(resolve, 20));
-    const unhandled = captureUnhandledRejections();
+    const unhandled = captureProcessFaults();
     conn.send('SET', 'after-send', 'v');
     const failure = await conn.doWith({ timeoutMs: 100 }, 'GET', 'after-send').catch((e) => e);
     expect(failure).toBeInstanceOf(TimeoutError);
