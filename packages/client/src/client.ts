@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   __internal,
   type CallOptions,
@@ -322,7 +323,8 @@ export class Client {
     const signal = this.#stopDialling.signal;
     let delayMs = firstDelayMs;
     for (;;) {
-      if (delayMs > 0) await sleep(delayMs, signal);
+      // Ends early, without an error, when the client stops.
+      if (delayMs > 0) await sleep(delayMs, undefined, { signal }).catch(() => {});
       if (signal.aborted) return;
       let conn: Connection | undefined;
       try {
@@ -456,18 +458,6 @@ function asSent(error: unknown): unknown {
     cause: error.cause,
     code: error.code,
     sent: true,
-  });
-}
-
-function sleep(delayMs: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, delayMs);
-    signal.addEventListener('abort', done, { once: true });
   });
 }
 

@@ -2,7 +2,7 @@ import { __internal } from '@x/conn';
 import { type Arg, commandToWire } from '@x/resp';
 import { NeedsOwnConnectionError } from './errors.js';
 
-const { CommandKind, commandKind } = __internal;
+const { blockOptionAt, CommandKind, commandKind } = __internal;
 
 const useExclusive =
   'use client.exclusive(async (conn) => { ... }), which lends a connection of its own';
@@ -121,24 +121,10 @@ function clientRefusal(args: readonly Arg[]): NeedsOwnConnectionError | null {
 /**
  * Whether a blocking command would block: BLPOP and kin always do, whatever their timeout reads
  * as (the server reads forms such as 0x1p1 that a client parser may not); XREAD and XREADGROUP
- * when BLOCK is among their options, in any order before STREAMS.
+ * when BLOCK is among their options.
  */
 function blocks(command: string, args: readonly Arg[]): boolean {
   const upper = command.toUpperCase();
   if (upper !== 'XREAD' && upper !== 'XREADGROUP') return true;
-  const wire = commandToWire(args as Arg[]);
-  for (let index = 0; index < wire.length; index++) {
-    const word = text(wire[index]).toUpperCase();
-    if (word === 'STREAMS') return false;
-    if (word === 'BLOCK') return true;
-    // Options with values: skip the values, which may read BLOCK or STREAMS.
-    if (word === 'GROUP') index += 2;
-    else if (word === 'COUNT') index += 1;
-  }
-  return false;
-}
-
-function text(part: string | Uint8Array | undefined): string {
-  if (part === undefined) return '';
-  return typeof part === 'string' ? part : Buffer.from(part).toString('latin1');
+  return blockOptionAt(commandToWire([command, ...args])) !== -1;
 }

@@ -109,20 +109,10 @@ export function blockingAllowanceMs(name: string, wire: readonly (string | Uint8
       unitMs = 1;
       break;
     case TimeoutAt.BlockOption: {
-      // XREAD [COUNT n] [BLOCK ms] STREAMS ..., XREADGROUP GROUP g c [COUNT n] [BLOCK ms] [NOACK]
-      // STREAMS ...: options in any order; a group or consumer may be named BLOCK or STREAMS.
       unitMs = 1;
-      for (let index = 1; index < wire.length - 1; index++) {
-        const word = asText(wire[index])?.toUpperCase();
-        if (word === 'STREAMS') return 0;
-        if (word === 'BLOCK') {
-          text = asText(wire[index + 1]);
-          break;
-        }
-        if (word === 'GROUP') index += 2;
-        else if (word === 'COUNT') index += 1;
-      }
-      if (text === undefined) return 0;
+      const at = blockOptionAt(wire);
+      if (at === -1) return 0;
+      text = asText(wire[at + 1]);
     }
   }
   if (text === undefined || text === '') return 0;
@@ -134,6 +124,23 @@ export function blockingAllowanceMs(name: string, wire: readonly (string | Uint8
   if (value < 0) return 0;
   if (!Number.isFinite(value)) return -1;
   return value === 0 ? -1 : Math.ceil(value * unitMs);
+}
+
+/**
+ * Where XREAD's or XREADGROUP's BLOCK keyword is in `wire` (the command name first), or -1:
+ * `XREAD [COUNT n] [BLOCK ms] STREAMS ...`, `XREADGROUP GROUP g c [COUNT n] [BLOCK ms] [NOACK]
+ * STREAMS ...`, options in any order before STREAMS; a group or consumer may be named BLOCK.
+ */
+export function blockOptionAt(wire: readonly (string | Uint8Array)[]): number {
+  for (let index = 1; index < wire.length; index++) {
+    const word = asText(wire[index])?.toUpperCase();
+    if (word === 'STREAMS') return -1;
+    if (word === 'BLOCK') return index;
+    // Options with values: skip the values, which may read BLOCK or STREAMS.
+    if (word === 'GROUP') index += 2;
+    else if (word === 'COUNT') index += 1;
+  }
+  return -1;
 }
 
 function asText(part: string | Uint8Array | undefined): string | undefined {

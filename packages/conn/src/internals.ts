@@ -12,7 +12,12 @@ export {
   type Waiter,
   waitInQueue,
 } from './call-guard.js';
-export { blockingAllowanceMs, CommandKind, commandKind } from './command-kind.js';
+export {
+  blockingAllowanceMs,
+  blockOptionAt,
+  CommandKind,
+  commandKind,
+} from './command-kind.js';
 export { submitRequest } from './connection.js';
 export { newRequest } from './new-request.js';
 export { ConnPipeline } from './pipeline.js';
