@@ -5,6 +5,7 @@
 //   pnpm --filter @x/bench client-overhead
 import { createClient } from '@x/client';
 import { dial } from '@x/conn';
+import { median } from './measure.mjs';
 import { redisForBench } from './redis-server.mjs';
 
 const rounds = 12;
@@ -35,11 +36,7 @@ for (let index = 0; index < rounds; index++) {
   const order = index % 2 === 0 ? names : [...names].reverse();
   for (const name of order) rates[name].push(await round(contenders[name]));
 }
-const median = (values) => {
-  const sorted = values.slice(warmUpRounds).sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-};
-const [conn, client] = names.map((name) => median(rates[name]));
+const [conn, client] = names.map((name) => median(rates[name].slice(warmUpRounds)));
 const perRound = rates['@x/client']
   .slice(warmUpRounds)
   .map((rate, index) => (rate / rates['@x/conn'][index + warmUpRounds]).toFixed(2));
