@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { inspect } from 'node:util';
-import { type Arg, Decoder, type Push, type Reply } from '@x/resp';
+import { type Arg, Decoder, type Push, type Reply, type ReplyError } from '@x/resp';
 import { armCallOptions, checkCallOptions, hasCallLimits } from './call-guard.js';
 import { Collector, doOutcome } from './collector.js';
 import { CommandKind } from './command-kind.js';
@@ -24,6 +24,16 @@ let nextConnectionId = 1;
  * connections; false when the connection takes no more commands (failed or closing).
  */
 export let submitRequest: (conn: Connection, request: Request) => boolean;
+
+/**
+ * Lets a dial factory see every error reply `conn` delivers, after its caller has it: Sentinel's
+ * watches for READONLY, the mark of a master demoted under the connection. One watcher per
+ * connection; null removes it.
+ */
+export let watchErrorReplies: (
+  conn: Connection,
+  watcher: ((reply: ReplyError) => void) | null,
+) => void;
 
 /** Hands a request to its carryOver, if it has one and it is still unsettled. */
 function carriedOver(request: Request, error: unknown, state: number): boolean {
@@ -88,6 +98,8 @@ export class Connection implements Conn {
   readonly #deadline: ReadDeadline;
   #bytesRead = 0;
   readonly #closed: Promise<void>;
+  /** See watchErrorReplies. */
+  #errorReplyWatcher: ((reply: ReplyError) => void) | null = null;
 
   constructor(socket: Socket, options: ConnOptions = {}) {
     const settings = readConnOptions(options);
@@ -127,6 +139,7 @@ export class Connection implements Conn {
       notifyPush: (push) => this.#notifyPush(push),
       headSettled: (head) => this.#afterHeadSettled(head),
       bytesRead: () => this.#bytesRead,
+      errorReply: (reply) => this.#errorReplyWatcher?.(reply),
     });
     this.#decoder = new Decoder({
       ...options.decoder,
@@ -294,6 +307,9 @@ export class Connection implements Conn {
   }
 
   static {
+    watchErrorReplies = (conn, watcher) => {
+      conn.#errorReplyWatcher = watcher;
+    };
     submitRequest = (conn, request) => {
       if (conn.#refusal() !== null) return false;
       conn.#writer.queue(request);

@@ -50,18 +50,7 @@ export async function dial(address?: string, options: DialOptions = {}): Promise
     throw new TypeError(
       'a rediss:// or valkeys:// URL needs TLS: remove `tls: false` or use redis:// or valkey://',
     );
-  const timeoutMs = readTimeLimit(settings.connectTimeoutMs, 'connectTimeoutMs', 10_000);
-  // Infinity, like 0, means no keep-alive probes: setKeepAlive would take it as the OS default.
-  const keepAliveMs = readTimeLimit(settings.keepAliveMs, 'keepAliveMs', 300_000);
-  readConnOptions(settings);
-  checkWhere(settings);
-  checkKinds(settings);
-  if (settings.username !== undefined && settings.password === undefined)
-    throw new TypeError(
-      'username needs a password: without one the connection would be user "default"',
-    );
-  if (settings.tls && settings.path !== undefined)
-    throw new TypeError('TLS over a Unix socket path is not supported: give host and port');
+  const { timeoutMs, keepAliveMs } = checkDialOptions(settings);
   const deadline = AbortSignal.timeout(
     timeoutMs === 0 ? 2 ** 31 - 1 : Math.min(timeoutMs, 2 ** 31 - 1),
   );
@@ -89,6 +78,26 @@ export async function dial(address?: string, options: DialOptions = {}): Promise
     throw signal.aborted ? whyAborted() : error;
   }
   return conn;
+}
+
+/**
+ * Checks every dial option, throwing a TypeError or RangeError that names the first bad one, and
+ * returns the time limits: dial() runs it before it opens a socket, a dial factory when it is made.
+ */
+export function checkDialOptions(settings: DialOptions): { timeoutMs: number; keepAliveMs: number } {
+  const timeoutMs = readTimeLimit(settings.connectTimeoutMs, 'connectTimeoutMs', 10_000);
+  // Infinity, like 0, means no keep-alive probes: setKeepAlive would take it as the OS default.
+  const keepAliveMs = readTimeLimit(settings.keepAliveMs, 'keepAliveMs', 300_000);
+  readConnOptions(settings);
+  checkWhere(settings);
+  checkKinds(settings);
+  if (settings.username !== undefined && settings.password === undefined)
+    throw new TypeError(
+      'username needs a password: without one the connection would be user "default"',
+    );
+  if (settings.tls && settings.path !== undefined)
+    throw new TypeError('TLS over a Unix socket path is not supported: give host and port');
+  return { timeoutMs, keepAliveMs };
 }
 
 /** Refuses a port or database that is not a whole number in range, before any socket opens. */

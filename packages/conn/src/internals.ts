@@ -18,7 +18,8 @@ export {
   CommandKind,
   commandKind,
 } from './command-kind.js';
-export { submitRequest } from './connection.js';
+export { submitRequest, watchErrorReplies } from './connection.js';
+export { checkDialOptions } from './dial.js';
 export { newRequest } from './new-request.js';
 export { ConnPipeline } from './pipeline.js';
 export { Queue } from './queue.js';

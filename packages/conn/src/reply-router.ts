@@ -20,6 +20,8 @@ export interface RouterHost {
   headSettled(head: Request): void;
   /** Bytes received so far, for the offset of a ProtocolError. */
   bytesRead(): number;
+  /** An error reply reached its command's caller (after headSettled). */
+  errorReply(reply: ReplyError): void;
 }
 
 /**
@@ -327,6 +329,7 @@ export class ReplyRouter {
     head.complete(reply);
     if (head.kind !== CommandKind.Plain) this.#noteSettled(head, reply);
     this.#host.headSettled(head);
+    if (reply instanceof ReplyError) this.#host.errorReply(reply);
   }
 
   /** Takes the head off the written queue. */

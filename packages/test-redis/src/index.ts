@@ -17,3 +17,8 @@ export {
   startRedisServer,
 } from './redis-server.js';
 export { type SuiteServer, useRedisServer } from './use-redis-server.js';
+export {
+  type SentinelGroup,
+  type SentinelGroupOptions,
+  startSentinelGroup,
+} from './sentinel-group.js';

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,11 @@ export interface RedisServerOptions {
   args?: string[];
   /** How long to wait for the server to accept connections. Default 10 s. */
   startTimeoutMs?: number;
+  /**
+   * A config file's text, written to the server's directory and passed first: a Sentinel needs
+   * one it can rewrite (with `args: ['--sentinel']`).
+   */
+  configText?: string;
 }
 
 /** RedisServer is a running redis-server that a test owns. */
@@ -29,6 +34,8 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** Stops the server with `signal` and starts it again on the same port (fault tests). */
   restart(signal?: NodeJS.Signals): Promise<void>;
+  /** Stops the server with `signal` (default SIGKILL), keeping its port and files for restart(). */
+  kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
 /** RedisServerNotFoundError says that no redis-server binary is on PATH. */
@@ -61,12 +68,18 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const timeoutMs = options.startTimeoutMs ?? 10_000;
   let port = 0;
   let child: ChildProcess | undefined;
+  const configFile: string[] = [];
+  if (options.configText !== undefined) {
+    configFile.push(join(directory, 'redis.conf'));
+    writeFileSync(configFile[0] as string, options.configText);
+  }
 
   const launch = async (): Promise<void> => {
     const listen = socketPath
       ? ['--port', '0', '--unixsocket', socketPath, '--unixsocketperm', '700']
       : ['--port', String(port), '--bind', host];
     const args = [
+      ...configFile,
       ...listen,
       '--save',
       '',
@@ -130,6 +143,9 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     async stop() {
       await stopChild('SIGKILL');
       rmSync(directory, { recursive: true, force: true });
+    },
+    async kill(signal = 'SIGKILL') {
+      await stopChild(signal);
     },
     async restart(signal = 'SIGKILL') {
       await stopChild(signal);

@@ -1,0 +1,196 @@
+import { createClient } from '@x/client';
+import { Pool } from '@x/pool';
+import { Gap, Subscriber } from '@x/pubsub';
+import { openRawClient, type SentinelGroup, startSentinelGroup } from '@x/test-redis';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { sentinelDial } from '../../src/index.js';
+import { type LoadReport, startSteadyLoad } from './steady-load.js';
+
+// One group for the suite (it takes about 6 s to settle); the scenarios run in order on it.
+const passwords = { node: 'node-secret', sentinel: 'sentinel-secret' };
+let group: SentinelGroup;
+
+beforeAll(async () => {
+  group = await startSentinelGroup({ passwords });
+  await group.settled();
+}, 30_000);
+
+afterAll(async () => {
+  await group?.stop();
+});
+
+/** The client, pool and subscriber of an application, all dialled through the sentinels. */
+function application() {
+  const dial = sentinelDial({
+    sentinels: group.sentinelAddresses,
+    masterName: group.masterName,
+    password: passwords.node,
+    clientName: 'app',
+    sentinel: { password: passwords.sentinel, timeoutMs: 500 },
+  });
+  const client = createClient(dial, { offlineWaitMs: 20_000 });
+  const pool = new Pool({ dial });
+  const subscriber = new Subscriber({ dial });
+  const received: string[] = [];
+  let gaps = 0;
+  const reading = (async () => {
+    for await (const event of subscriber) {
+      if (event instanceof Gap) gaps++;
+      else received.push(event.text);
+    }
+  })();
+  return {
+    dial,
+    client,
+    pool,
+    subscriber,
+    received,
+    gaps: () => gaps,
+    /** Writes from the client and the pool, and messages published, until stopped. */
+    load() {
+      const loads = [
+        startSteadyLoad(() => client.do('INCR', 'writes:client')),
+        startSteadyLoad(() => pool.do('INCR', 'writes:pool'), { lanes: 2 }),
+        startSteadyLoad((n) => client.do('PUBLISH', 'ticks', String(n)), {
+          lanes: 1,
+          intervalMs: 20,
+        }),
+      ];
+      return async () => {
+        const [writes, poolWrites, publishes] = await Promise.all(loads.map((l) => l.stop()));
+        return { writes, poolWrites, publishes } as Record<string, LoadReport>;
+      };
+    },
+    async close() {
+      await Promise.all([client.close(), pool.close(), subscriber.close()]);
+      await reading;
+    },
+  };
+}
+
+async function nodeCommand(port: number, ...command: string[]) {
+  const raw = await openRawClient(port);
+  try {
+    await raw.call('AUTH', passwords.node);
+    const reply = await raw.call(...command);
+    if (reply instanceof Error) throw reply;
+    return reply;
+  } finally {
+    raw.close();
+  }
+}
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function summary(reports: Record<string, LoadReport>) {
+  return Object.fromEntries(
+    Object.entries(reports).map(([name, r]) => [
+      name,
+      { ok: r.ok, failed: r.failed, pauseMs: r.longestPauseMs, failures: [...r.failures] },
+    ]),
+  );
+}
+
+it('follows a kill -9 of the master: every call settles, writes resume on the promoted replica, the restarted old master never sees the app', async () => {
+  const app = application();
+  await app.subscriber.subscribe('ticks');
+  const [replica] = group.replicas;
+  if (replica === undefined) throw new Error('no replica');
+  expect(await app.client.do('CONFIG', 'GET', 'port')).toEqual([
+    Buffer.from('port'),
+    Buffer.from(String(group.master.port)),
+  ]);
+  const stopLoad = app.load();
+  await new Promise((resolve) => setTimeout(resolve, 500));
+
+  const killedAt = Date.now();
+  await group.master.kill('SIGKILL');
+  await until('promotion', async () => (await group.currentMasterPort()) === replica.port);
+  const promotedAfterMs = Date.now() - killedAt;
+  const publishedBefore = app.received.length;
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+
+  // The old master comes back as a master with no data; the sentinels make it a replica.
+  await group.master.restart('SIGKILL');
+  const appOnOldMaster: string[] = [];
+  await until(
+    'the old master to become a replica',
+    async () => {
+      const clients = String(await nodeCommand(group.master.port, 'CLIENT', 'LIST'));
+      appOnOldMaster.push(...clients.split('\n').filter((line) => line.includes(' name=app ')));
+      const role = (await nodeCommand(group.master.port, 'ROLE')) as Buffer[];
+      return String(role[0]) === 'slave';
+    },
+    30_000,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const reports = await stopLoad();
+  console.log('kill -9:', JSON.stringify({ promotedAfterMs, gaps: app.gaps(), ...summary(reports) }));
+
+  for (const report of Object.values(reports)) {
+    expect(report.unsettled).toBe(0);
+    expect(report.ok).toBeGreaterThan(10);
+  }
+  // Writes go to the promoted replica, and none of the app's connections reached the old master.
+  expect(await app.client.do('CONFIG', 'GET', 'port')).toEqual([
+    Buffer.from('port'),
+    Buffer.from(String(replica.port)),
+  ]);
+  expect(appOnOldMaster).toEqual([]);
+  const failures = [...reports.writes!.failures.keys(), ...reports.poolWrites!.failures.keys()];
+  expect(failures.filter((failure) => failure.includes('READONLY'))).toEqual([]);
+  // The subscriber followed: it saw the gap and receives what is published after the failover.
+  expect(app.gaps()).toBeGreaterThanOrEqual(1);
+  expect(app.received.length).toBeGreaterThan(publishedBefore);
+  await app.close();
+}, 60_000);
+
+it('follows SENTINEL FAILOVER (no crash): calls settle, writes move to the new master', async () => {
+  const app = application();
+  await app.subscriber.subscribe('ticks');
+  const from = await group.currentMasterPort();
+  const to = from === group.master.port ? group.replicas[0]!.port : group.master.port;
+  const stopLoad = app.load();
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const startedAt = Date.now();
+  await until(
+    'SENTINEL FAILOVER to be accepted',
+    async () => {
+      const raw = await openRawClient(group.sentinels[0]!.port);
+      try {
+        await raw.call('AUTH', passwords.sentinel);
+        const reply = await raw.call('SENTINEL', 'FAILOVER', group.masterName);
+        return !(reply instanceof Error);
+      } finally {
+        raw.close();
+      }
+    },
+    15_000,
+  );
+  await until('the switch', async () => (await group.currentMasterPort()) === to);
+  const switchedAfterMs = Date.now() - startedAt;
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  const reports = await stopLoad();
+  console.log('SENTINEL FAILOVER:', JSON.stringify({ switchedAfterMs, gaps: app.gaps(), ...summary(reports) }));
+
+  for (const report of Object.values(reports)) {
+    expect(report.unsettled).toBe(0);
+    expect(report.ok).toBeGreaterThan(10);
+  }
+  expect(await app.client.do('CONFIG', 'GET', 'port')).toEqual([
+    Buffer.from('port'),
+    Buffer.from(String(to)),
+  ]);
+  await until('the pool to write to the new master', async () => {
+    const pooledPort = await app.pool.use((conn) => conn.do('CONFIG', 'GET', 'port'));
+    return String((pooledPort as Buffer[])[1]) === String(to);
+  }, 5_000);
+  await app.close();
+}, 60_000);
