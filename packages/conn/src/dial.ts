@@ -84,7 +84,10 @@ export async function dial(address?: string, options: DialOptions = {}): Promise
  * Checks every dial option, throwing a TypeError or RangeError that names the first bad one, and
  * returns the time limits: dial() runs it before it opens a socket, a dial factory when it is made.
  */
-export function checkDialOptions(settings: DialOptions): { timeoutMs: number; keepAliveMs: number } {
+export function checkDialOptions(settings: DialOptions): {
+  timeoutMs: number;
+  keepAliveMs: number;
+} {
   const timeoutMs = readTimeLimit(settings.connectTimeoutMs, 'connectTimeoutMs', 10_000);
   // Infinity, like 0, means no keep-alive probes: setKeepAlive would take it as the OS default.
   const keepAliveMs = readTimeLimit(settings.keepAliveMs, 'keepAliveMs', 300_000);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readReadmeExamples, useTestPort } from './readme-blocks.js';
+import { readReadmeExamples, usesSentinels, useTestPort } from './readme-blocks.js';
 
 const readme = [
   '# @x/thing',
@@ -59,5 +59,17 @@ describe('useTestPort', () => {
     ['63790', '63790'],
   ])('%s', (code, expected) => {
     expect(useTestPort(code, 40001)).toBe(expected);
+  });
+
+  it('points sentinel ports at test sentinels, in order', () => {
+    expect(
+      useTestPort(
+        "['127.0.0.1:26379', '127.0.0.1:26380', '127.0.0.1:26381'], 6379",
+        40001,
+        [41001, 41002, 41003],
+      ),
+    ).toBe("['127.0.0.1:41001', '127.0.0.1:41002', '127.0.0.1:41003'], 40001");
+    expect(usesSentinels("sentinels: ['127.0.0.1:26379']")).toBe(true);
+    expect(usesSentinels('port: 263790')).toBe(false);
   });
 });

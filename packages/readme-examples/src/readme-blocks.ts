@@ -62,7 +62,24 @@ function previousText(lines: string[], index: number): string {
   return '';
 }
 
-/** Points a block at a test server: every `6379` (the default port) becomes `port`. */
-export function useTestPort(code: string, port: number): string {
-  return code.replace(/\b6379\b/g, String(port));
+/** The sentinel ports README blocks use, in order: each stands for one test sentinel. */
+export const readmeSentinelPorts = [26379, 26380, 26381];
+
+/**
+ * Points a block at test servers: every `6379` (the default port) becomes `port`, and the
+ * sentinel ports 26379, 26380 and 26381 become those of `sentinelPorts`, in order.
+ */
+export function useTestPort(code: string, port: number, sentinelPorts: number[] = []): string {
+  let pointed = code.replace(/\b6379\b/g, String(port));
+  readmeSentinelPorts.forEach((readmePort, index) => {
+    const testPort = sentinelPorts[index];
+    if (testPort !== undefined)
+      pointed = pointed.replace(new RegExp(`\\b${readmePort}\\b`, 'g'), String(testPort));
+  });
+  return pointed;
+}
+
+/** Reports whether a block talks to sentinels (names one of their ports). */
+export function usesSentinels(code: string): boolean {
+  return readmeSentinelPorts.some((port) => new RegExp(`\\b${port}\\b`).test(code));
 }

@@ -6,11 +6,21 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { openRawClient, useRedisServer } from '@x/test-redis';
+import {
+  openRawClient,
+  type SentinelGroup,
+  startSentinelGroup,
+  useRedisServer,
+} from '@x/test-redis';
 import { transform } from 'esbuild';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { pack, publicPackages, root, workspaceClosure } from '../../../scripts/packages.mjs';
-import { type CodeBlock, readReadmeExamples, useTestPort } from '../src/readme-blocks.js';
+import {
+  type CodeBlock,
+  readReadmeExamples,
+  usesSentinels,
+  useTestPort,
+} from '../src/readme-blocks.js';
 
 const blockTimeoutMs = 20_000;
 const installers = ['npm', 'pnpm'] as const;
@@ -27,10 +37,16 @@ const readmes = [join(root, 'README.md'), ...packages.map(({ dir }) => join(dir,
   .filter(({ blocks }) => blocks.length > 0);
 
 const redis = useRedisServer();
+// Blocks that name sentinel ports get a master, a replica and three sentinels of their own.
+let sentinels: SentinelGroup | undefined;
 const work = mkdtempSync(join(tmpdir(), 'x-readme-examples-'));
 const tarballs = new Map<string, string>();
 
-beforeAll(() => {
+beforeAll(async () => {
+  if (readmes.some(({ blocks }) => blocks.some((block) => usesSentinels(block.code)))) {
+    sentinels = await startSentinelGroup();
+    await sentinels.settled();
+  }
   for (const { dir, manifest } of packages) {
     if (!existsSync(join(dir, 'dist')))
       throw new Error(`${manifest.name} is not built: run pnpm build first`);
@@ -38,7 +54,10 @@ beforeAll(() => {
   }
 });
 
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+afterAll(async () => {
+  rmSync(work, { recursive: true, force: true });
+  await sentinels?.stop();
+});
 
 for (const readme of readmes) {
   for (const installer of installers) {
@@ -84,15 +103,19 @@ async function install(project: string, names: string[], installer: Installer): 
 
 /** Runs one block as an ES module in `project` against a flushed server. */
 async function runBlock(project: string, block: CodeBlock): Promise<void> {
-  const client = await openRawClient(redis.server.port);
-  try {
-    await client.call('FLUSHALL');
-    await client.call('FUNCTION', 'FLUSH');
-    await client.call('SCRIPT', 'FLUSH');
-  } finally {
-    client.close();
+  const masterPort = sentinels === undefined ? [] : [await sentinels.currentMasterPort()];
+  for (const port of [redis.server.port, ...masterPort]) {
+    const client = await openRawClient(port);
+    try {
+      await client.call('FLUSHALL');
+      await client.call('FUNCTION', 'FLUSH');
+      await client.call('SCRIPT', 'FLUSH');
+    } finally {
+      client.close();
+    }
   }
-  const code = useTestPort(block.code, redis.server.port);
+  const sentinelPorts = sentinels?.sentinels.map((sentinel) => sentinel.port) ?? [];
+  const code = useTestPort(block.code, redis.server.port, sentinelPorts);
   const { code: javascript } = await transform(code, {
     loader: block.language,
     format: 'esm',

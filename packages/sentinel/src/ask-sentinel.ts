@@ -32,7 +32,8 @@ export async function askSentinel(
   commands: Arg[][],
 ): Promise<Reply[]> {
   const { timeoutMs } = settings.sentinel;
-  const limit = timeoutMs === 0 ? signal : AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
+  const limit =
+    timeoutMs === 0 ? signal : AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
   const conn = await dialSentinel(endpoint, settings, limit);
   try {
     const pipeline = conn.pipeline();

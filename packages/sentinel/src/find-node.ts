@@ -102,7 +102,9 @@ async function lookUp(
 function masterAddress(answer: Reply | undefined): NodeAddress[] {
   if (answer === null || answer === undefined) return [];
   if (!Array.isArray(answer) || answer.length !== 2)
-    throw new TypeError('the sentinel answered GET-MASTER-ADDR-BY-NAME with something other than [ip, port]');
+    throw new TypeError(
+      'the sentinel answered GET-MASTER-ADDR-BY-NAME with something other than [ip, port]',
+    );
   const address = reportedAddress(answer[0], answer[1]);
   if (address === null) throw new TypeError('the sentinel named a master with an invalid address');
   return [address];
@@ -112,7 +114,10 @@ function masterAddress(answer: Reply | undefined): NodeAddress[] {
  * The replicas a sentinel takes for healthy (not down, linked to their master), starting at the
  * one `pickReplica` chooses, so that successive dials spread over them.
  */
-function healthyReplicas(answer: Reply | undefined, pickReplica: (count: number) => number): NodeAddress[] {
+function healthyReplicas(
+  answer: Reply | undefined,
+  pickReplica: (count: number) => number,
+): NodeAddress[] {
   const healthy: NodeAddress[] = [];
   for (const fields of fieldsOf(answer)) {
     const flags = (fields.get('flags') ?? '').split(',');
@@ -129,11 +134,13 @@ function healthyReplicas(answer: Reply | undefined, pickReplica: (count: number)
 
 /** `SENTINEL SENTINELS` and `SENTINEL REPLICAS` list field/value arrays; RESP2 is asked for. */
 function fieldsOf(answer: Reply | undefined): Map<string, string>[] {
-  if (!Array.isArray(answer)) throw new TypeError('the sentinel answered with something other than a list');
+  if (!Array.isArray(answer))
+    throw new TypeError('the sentinel answered with something other than a list');
   return answer.map((entry) => {
     const fields = new Map<string, string>();
     if (!Array.isArray(entry)) return fields;
-    for (let i = 0; i + 1 < entry.length; i += 2) fields.set(String(entry[i]), String(entry[i + 1]));
+    for (let i = 0; i + 1 < entry.length; i += 2)
+      fields.set(String(entry[i]), String(entry[i + 1]));
     return fields;
   });
 }

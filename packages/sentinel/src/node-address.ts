@@ -28,16 +28,28 @@ export function parseSentinel(entry: unknown): SentinelEndpoint {
       `each sentinel must be "host:port" or a redis:// URL, got ${entry === '' ? 'an empty string' : typeof entry}`,
     );
   if (entry.includes('://')) {
-    const { host = '127.0.0.1', port = 26379, username, password, tls, path } = parseRedisUrl(entry);
-    if (path !== undefined) throw new TypeError('a sentinel must be reached over TCP, not a socket path');
-    return { host, port, ...(username && { username }), ...(password && { password }), ...(tls && { tls }) };
+    const { host = '127.0.0.1', port, username, password, tls, path } = parseRedisUrl(entry);
+    if (path !== undefined)
+      throw new TypeError('a sentinel must be reached over TCP, not a socket path');
+    // parseRedisUrl fills in a data node's 6379; a sentinel's default is 26379.
+    const portGiven = /^[a-z]+:\/\/(?:[^@/]*@)?(?:\[[^\]]*\]|[^:/]*):\d/i.test(entry);
+    return {
+      host,
+      port: portGiven && port !== undefined ? port : 26379,
+      ...(username && { username }),
+      ...(password && { password }),
+      ...(tls && { tls }),
+    };
   }
   if (entry.includes('@'))
-    throw new TypeError('a sentinel with credentials must be a redis:// URL (not shown: it may contain a password)');
+    throw new TypeError(
+      'a sentinel with credentials must be a redis:// URL (not shown: it may contain a password)',
+    );
   const match = /^\[?([^\]]*?)\]?:(\d+)$/.exec(entry);
   if (match === null) return { host: entry, port: 26379 };
   const port = Number(match[2]);
-  if (port < 1 || port > 65535) throw new RangeError(`sentinel port must be from 1 to 65535, got ${port}`);
+  if (port < 1 || port > 65535)
+    throw new RangeError(`sentinel port must be from 1 to 65535, got ${port}`);
   return { host: match[1] || '127.0.0.1', port };
 }
 

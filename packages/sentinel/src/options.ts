@@ -19,7 +19,8 @@ export interface SentinelConnectOptions {
  * where to connect applies to the data nodes (password, database, protocol, TLS, time limits);
  * `connectTimeoutMs` bounds a whole dial: asking the sentinels, connecting, and checking ROLE.
  */
-export interface SentinelDialOptions extends Omit<DialOptions, 'host' | 'port' | 'path' | 'signal'> {
+export interface SentinelDialOptions
+  extends Omit<DialOptions, 'host' | 'port' | 'path' | 'signal'> {
   /** Sentinels to ask, in order: `host:port`, `[::1]:26379`, or a redis:// URL with its credentials. */
   sentinels: readonly string[];
   /** The name the sentinels monitor the master under (`sentinel monitor <name> ...`). */
@@ -84,7 +85,11 @@ export function readSentinelOptions(options: SentinelDialOptions): SentinelSetti
   const { timeoutMs: dialTimeoutMs } = __internal.checkDialOptions(node);
   if (typeof sentinel !== 'object' || sentinel === null)
     throw new TypeError('sentinel must be an object: { username, password, tls, timeoutMs }');
-  const sentinelTimeoutMs = __internal.readTimeLimit(sentinel.timeoutMs, 'sentinel.timeoutMs', 1_000);
+  const sentinelTimeoutMs = __internal.readTimeLimit(
+    sentinel.timeoutMs,
+    'sentinel.timeoutMs',
+    1_000,
+  );
   const { timeoutMs: _timeoutMs, ...sentinelAuth } = sentinel;
   __internal.checkDialOptions(sentinelAuth);
   if (options.mapAddress !== undefined && typeof options.mapAddress !== 'function')

@@ -32,7 +32,9 @@ export function sentinelDial(options: SentinelDialOptions): SentinelDial {
 
   const dialNode = async ({ signal }: { signal: AbortSignal }): Promise<Connection> => {
     const deadline =
-      settings.dialTimeoutMs === 0 ? null : AbortSignal.timeout(Math.min(settings.dialTimeoutMs, 2 ** 31 - 1));
+      settings.dialTimeoutMs === 0
+        ? null
+        : AbortSignal.timeout(Math.min(settings.dialTimeoutMs, 2 ** 31 - 1));
     const limit = deadline === null ? signal : AbortSignal.any([signal, deadline]);
     const attempts: SentinelAttempt[] = [];
     const wanted = `${settings.role === 'master' ? 'master' : 'a replica of'} "${settings.masterName}"`;
@@ -52,7 +54,9 @@ export function sentinelDial(options: SentinelDialOptions): SentinelDial {
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       if (limit.aborted)
-        throw new SentinelError(`found no ${wanted} within ${settings.dialTimeoutMs} ms`, [...attempts]);
+        throw new SentinelError(`found no ${wanted} within ${settings.dialTimeoutMs} ms`, [
+          ...attempts,
+        ]);
       throw error;
     }
   };

@@ -16,9 +16,9 @@ export {
   type RedisServerOptions,
   startRedisServer,
 } from './redis-server.js';
-export { type SuiteServer, useRedisServer } from './use-redis-server.js';
 export {
   type SentinelGroup,
   type SentinelGroupOptions,
   startSentinelGroup,
 } from './sentinel-group.js';
+export { type SuiteServer, useRedisServer } from './use-redis-server.js';

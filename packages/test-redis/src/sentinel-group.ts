@@ -1,5 +1,5 @@
-import { type RedisServer, startRedisServer } from './redis-server.js';
 import { openRawClient } from './raw-client.js';
+import { type RedisServer, startRedisServer } from './redis-server.js';
 
 /** SentinelGroupOptions says how to start a master, its replicas and the sentinels watching them. */
 export interface SentinelGroupOptions {
@@ -40,10 +40,14 @@ export interface SentinelGroup {
 }
 
 /** Starts a master, replicas of it, and sentinels that monitor it, on free loopback ports. */
-export async function startSentinelGroup(options: SentinelGroupOptions = {}): Promise<SentinelGroup> {
+export async function startSentinelGroup(
+  options: SentinelGroupOptions = {},
+): Promise<SentinelGroup> {
   const masterName = options.masterName ?? 'mymaster';
   const { passwords } = options;
-  const nodeArgs = passwords ? ['--requirepass', passwords.node, '--masterauth', passwords.node] : [];
+  const nodeArgs = passwords
+    ? ['--requirepass', passwords.node, '--masterauth', passwords.node]
+    : [];
   const started: RedisServer[] = [];
   const stop = async () => {
     await Promise.all(started.map((server) => server.stop()));
@@ -112,7 +116,12 @@ export async function startSentinelGroup(options: SentinelGroupOptions = {}): Pr
           for (;;) {
             const master = (await ask(sentinel, 'SENTINEL', 'master', masterName)) as string[];
             const field = (name: string) => Number(master[master.indexOf(name) + 1]);
-            const replicaLinks = (await ask(sentinel, 'SENTINEL', 'replicas', masterName)) as string[][];
+            const replicaLinks = (await ask(
+              sentinel,
+              'SENTINEL',
+              'replicas',
+              masterName,
+            )) as string[][];
             const linked = replicaLinks.filter(
               (fields) => fields[fields.indexOf('master-link-status') + 1] === 'ok',
             ).length;

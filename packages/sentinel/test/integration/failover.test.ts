@@ -4,6 +4,7 @@ import { Gap, Subscriber } from '@x/pubsub';
 import { openRawClient, type SentinelGroup, startSentinelGroup } from '@x/test-redis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sentinelDial } from '../../src/index.js';
+import { portOf } from './node-port.js';
 import { type LoadReport, startSteadyLoad } from './steady-load.js';
 
 // One group for the suite (it takes about 6 s to settle); the scenarios run in order on it.
@@ -20,12 +21,13 @@ afterAll(async () => {
 });
 
 /** The client, pool and subscriber of an application, all dialled through the sentinels. */
-function application() {
+function application(protocol: 2 | 3) {
   const dial = sentinelDial({
     sentinels: group.sentinelAddresses,
     masterName: group.masterName,
     password: passwords.node,
     clientName: 'app',
+    protocol,
     sentinel: { password: passwords.sentinel, timeoutMs: 500 },
   });
   const client = createClient(dial, { offlineWaitMs: 20_000 });
@@ -98,15 +100,12 @@ function summary(reports: Record<string, LoadReport>) {
   );
 }
 
-it('follows a kill -9 of the master: every call settles, writes resume on the promoted replica, the restarted old master never sees the app', async () => {
-  const app = application();
+it('follows a kill -9 of the master (RESP2): every call settles, writes resume on the promoted replica, the restarted old master never sees the app', async () => {
+  const app = application(2);
   await app.subscriber.subscribe('ticks');
   const [replica] = group.replicas;
   if (replica === undefined) throw new Error('no replica');
-  expect(await app.client.do('CONFIG', 'GET', 'port')).toEqual([
-    Buffer.from('port'),
-    Buffer.from(String(group.master.port)),
-  ]);
+  expect(await portOf(app.client)).toBe(group.master.port);
   const stopLoad = app.load();
   await new Promise((resolve) => setTimeout(resolve, 500));
 
@@ -132,17 +131,17 @@ it('follows a kill -9 of the master: every call settles, writes resume on the pr
   );
   await new Promise((resolve) => setTimeout(resolve, 500));
   const reports = await stopLoad();
-  console.log('kill -9:', JSON.stringify({ promotedAfterMs, gaps: app.gaps(), ...summary(reports) }));
+  console.log(
+    'kill -9:',
+    JSON.stringify({ promotedAfterMs, gaps: app.gaps(), ...summary(reports) }),
+  );
 
   for (const report of Object.values(reports)) {
     expect(report.unsettled).toBe(0);
     expect(report.ok).toBeGreaterThan(10);
   }
   // Writes go to the promoted replica, and none of the app's connections reached the old master.
-  expect(await app.client.do('CONFIG', 'GET', 'port')).toEqual([
-    Buffer.from('port'),
-    Buffer.from(String(replica.port)),
-  ]);
+  expect(await portOf(app.client)).toBe(replica.port);
   expect(appOnOldMaster).toEqual([]);
   const failures = [...reports.writes!.failures.keys(), ...reports.poolWrites!.failures.keys()];
   expect(failures.filter((failure) => failure.includes('READONLY'))).toEqual([]);
@@ -152,8 +151,8 @@ it('follows a kill -9 of the master: every call settles, writes resume on the pr
   await app.close();
 }, 60_000);
 
-it('follows SENTINEL FAILOVER (no crash): calls settle, writes move to the new master', async () => {
-  const app = application();
+it('follows SENTINEL FAILOVER (no crash, RESP3): calls settle, writes move to the new master', async () => {
+  const app = application(3);
   await app.subscriber.subscribe('ticks');
   const from = await group.currentMasterPort();
   const to = from === group.master.port ? group.replicas[0]!.port : group.master.port;
@@ -178,19 +177,22 @@ it('follows SENTINEL FAILOVER (no crash): calls settle, writes move to the new m
   const switchedAfterMs = Date.now() - startedAt;
   await new Promise((resolve) => setTimeout(resolve, 1_000));
   const reports = await stopLoad();
-  console.log('SENTINEL FAILOVER:', JSON.stringify({ switchedAfterMs, gaps: app.gaps(), ...summary(reports) }));
+  console.log(
+    'SENTINEL FAILOVER:',
+    JSON.stringify({ switchedAfterMs, gaps: app.gaps(), ...summary(reports) }),
+  );
 
   for (const report of Object.values(reports)) {
     expect(report.unsettled).toBe(0);
     expect(report.ok).toBeGreaterThan(10);
   }
-  expect(await app.client.do('CONFIG', 'GET', 'port')).toEqual([
-    Buffer.from('port'),
-    Buffer.from(String(to)),
-  ]);
-  await until('the pool to write to the new master', async () => {
-    const pooledPort = await app.pool.use((conn) => conn.do('CONFIG', 'GET', 'port'));
-    return String((pooledPort as Buffer[])[1]) === String(to);
-  }, 5_000);
+  expect(await portOf(app.client)).toBe(to);
+  await until(
+    'the pool to write to the new master',
+    async () => {
+      return (await app.pool.use((conn) => portOf(conn))) === to;
+    },
+    5_000,
+  );
   await app.close();
 }, 60_000);
