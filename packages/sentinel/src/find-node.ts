@@ -36,6 +36,10 @@ export async function findNodeOnce(
 ): Promise<FoundNode | null> {
   // One connect per address in a pass: a node that failed for one sentinel fails for the next.
   const tried = new Set<string>();
+  // A sentinel or node that refused us (credentials, ACL, database): thrown when nothing else
+  // holds up in this pass, so that a wrong password fails fast instead of at connectTimeoutMs.
+  // Not at once: a lying sentinel may name a server with other credentials.
+  let refusal: ReplyError | null = null;
   for (const sentinel of list.inOrder()) {
     signal.throwIfAborted();
     const sentinelName = formatAddress(sentinel);
@@ -46,6 +50,8 @@ export async function findNodeOnce(
     } catch (error) {
       signal.throwIfAborted();
       attempts.push({ where: sentinelName, reason: reasonOf(error) });
+      if (ReplyError.is(error) && !transientCodes.has(error.code))
+        refusal ??= new ReplyError(`${error.message} (sentinel ${sentinelName})`);
       continue;
     }
     if (candidates.length === 0)
@@ -63,12 +69,14 @@ export async function findNodeOnce(
       tried.add(key);
       const where = `${key} (named by ${sentinelName})`;
       const conn = await connectChecked(address, settings, signal, where, attempts);
-      if (conn === null) continue;
+      if (ReplyError.is(conn)) refusal ??= new ReplyError(`${conn.message} (${where})`);
+      if (conn === null || ReplyError.is(conn)) continue;
       list.promote(sentinel);
       if (settings.discoverSentinels) list.add(reportedSentinels.map(settings.mapAddress));
       return { conn, address };
     }
   }
+  if (refusal !== null) throw refusal;
   return null;
 }
 
@@ -159,9 +167,9 @@ function listed(answer: Reply | undefined): NodeAddress[] {
 
 /**
  * Connects to a node a sentinel named and checks that ROLE agrees: `master`, or `slave` for a
- * replica. A node that refuses ROLE (an ACL without it) is taken at the sentinel's word. Null
- * (with the reason in `attempts`) when the node is down, of another role, or loading; an error
- * reply to the handshake (wrong password, bad database) is thrown: no other node will do better.
+ * replica. A node whose ACL refuses ROLE (NOPERM) is taken at the sentinel's word. Null
+ * (with the reason in `attempts`) when the node is down, of another role, or loading; the error
+ * reply when it refused the handshake (wrong password, bad database).
  */
 async function connectChecked(
   address: NodeAddress,
@@ -169,26 +177,28 @@ async function connectChecked(
   signal: AbortSignal,
   where: string,
   attempts: SentinelAttempt[],
-): Promise<Connection | null> {
+): Promise<Connection | ReplyError | null> {
   let conn: Connection;
   try {
     conn = await dial(undefined, { ...settings.node, ...address, signal });
   } catch (error) {
     signal.throwIfAborted();
-    if (ReplyError.is(error) && !transientCodes.has(error.code)) throw error;
     attempts.push({ where, reason: reasonOf(error) });
-    return null;
+    return ReplyError.is(error) && !transientCodes.has(error.code) ? error : null;
   }
   let role: string;
   try {
     const reply = await conn.doWith({ signal }, 'ROLE');
     role = Array.isArray(reply) ? String(reply[0]) : `an unexpected ROLE reply`;
   } catch (error) {
-    if (ReplyError.is(error)) return conn;
+    // An ACL without ROLE, or ROLE renamed: the node answers, it cannot say more.
+    if (ReplyError.is(error) && (error.code === 'NOPERM' || /unknown command/i.test(error.message)))
+      return conn;
     conn.destroy();
     signal.throwIfAborted();
     attempts.push({ where, reason: reasonOf(error) });
-    return null;
+    // NOAUTH: the node wants a password that was not given.
+    return ReplyError.is(error) && !transientCodes.has(error.code) ? error : null;
   }
   const wanted = settings.role === 'master' ? 'master' : 'slave';
   if (role === wanted) return conn;

@@ -1,6 +1,7 @@
 import { createClient } from '@x/client';
 import { Pool } from '@x/pool';
 import { Gap, Subscriber } from '@x/pubsub';
+import { ReplyError } from '@x/resp';
 import { openRawClient, type SentinelGroup, startSentinelGroup } from '@x/test-redis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sentinelDial } from '../../src/index.js';
@@ -99,6 +100,28 @@ function summary(reports: Record<string, LoadReport>) {
     ]),
   );
 }
+
+it("fails fast with the sentinels' refusal when their password is wrong, never showing it", async () => {
+  const dial = sentinelDial({
+    sentinels: group.sentinelAddresses,
+    masterName: group.masterName,
+    password: passwords.node,
+    sentinel: { password: 'not-the-sentinel-password' },
+  });
+  const started = Date.now();
+  const error = await dial({ signal: new AbortController().signal }).catch((e: unknown) => e);
+  expect(Date.now() - started).toBeLessThan(1_000);
+  expect(ReplyError.is(error) && error.code).toBe('WRONGPASS');
+  expect((error as Error).message).toContain(`(sentinel ${group.sentinelAddresses[0]})`);
+  expect((error as Error).message).not.toContain('not-the-sentinel-password');
+  // With no password at all, the sentinels say NOAUTH.
+  const anonymous = sentinelDial({
+    sentinels: group.sentinelAddresses,
+    masterName: group.masterName,
+  });
+  const noAuth = await anonymous({ signal: new AbortController().signal }).catch((e: unknown) => e);
+  expect(ReplyError.is(noAuth) && noAuth.code).toBe('NOAUTH');
+});
 
 it('follows a kill -9 of the master (RESP2): every call settles, writes resume on the promoted replica, the restarted old master never sees the app', async () => {
   const app = application(2);

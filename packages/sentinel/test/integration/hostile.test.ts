@@ -204,3 +204,69 @@ it('drops connections to the old master at once on +switch-master, before any RE
     await z.stop();
   }
 });
+
+it("fails fast with the node's refusal (password never shown) when no node accepts the credentials", async () => {
+  const locked = await startRedisServer({ args: ['--requirepass', 'right-password'] });
+  try {
+    const sentinel = await fake({ master: at(locked), replicas: [] });
+    const dial = sentinelDial({
+      sentinels: [sentinel.address],
+      masterName: 'mymaster',
+      password: 'wrong-password',
+    });
+    const started = Date.now();
+    const error = await dial({ signal: new AbortController().signal }).catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(ReplyError.is(error) && error.code).toBe('WRONGPASS');
+    expect((error as Error).message).toContain(
+      `127.0.0.1:${locked.port} (named by ${sentinel.address})`,
+    );
+    expect((error as Error).message).not.toContain('wrong-password');
+
+    // A client fails its calls at once rather than after offlineWaitMs.
+    const client = createClient(dial, { offlineWaitMs: 10_000 });
+    const callStarted = Date.now();
+    const failure = await client.do('PING').catch((e: unknown) => e);
+    expect(Date.now() - callStarted).toBeLessThan(1_000);
+    expect(ConnectionError.is(failure) && failure.code).toBe('ERR_HANDSHAKE');
+    client.destroy();
+  } finally {
+    await locked.stop();
+  }
+});
+
+it('a liar naming a server with other credentials does not stop the honest sentinel being heard', async () => {
+  const locked = await startRedisServer({ args: ['--requirepass', 'someone-else'] });
+  try {
+    const liar = await fake({ master: at(locked), replicas: [] });
+    const honest = await fake({ master: at(x), replicas: [] });
+    const dial = sentinelDial({
+      sentinels: [liar.address, honest.address],
+      masterName: 'mymaster',
+    });
+    const conn = await dial({ signal: new AbortController().signal });
+    expect(await portOf(conn)).toBe(x.port);
+    conn.destroy();
+  } finally {
+    await locked.stop();
+  }
+});
+
+it("takes the sentinel's word when the node's ACL refuses ROLE (NOPERM)", async () => {
+  await command(x, 'ACL', 'SETUSER', 'no-role', 'on', '>no-role-pw', '~*', '+@all', '-role');
+  try {
+    const sentinel = await fake({ master: at(x), replicas: [] });
+    const dial = sentinelDial({
+      sentinels: [sentinel.address],
+      masterName: 'mymaster',
+      username: 'no-role',
+      password: 'no-role-pw',
+    });
+    const conn = await dial({ signal: new AbortController().signal });
+    await expect(conn.do('ROLE')).rejects.toThrow(/NOPERM/);
+    expect(await portOf(conn)).toBe(x.port);
+    conn.destroy();
+  } finally {
+    await command(x, 'ACL', 'DELUSER', 'no-role');
+  }
+});
