@@ -101,6 +101,20 @@ function summary(reports: Record<string, LoadReport>) {
   );
 }
 
+it('learns the other sentinels from the one it was given (SENTINEL SENTINELS)', async () => {
+  const dial = sentinelDial({
+    sentinels: [group.sentinelAddresses[1]!],
+    masterName: group.masterName,
+    password: passwords.node,
+    sentinel: { password: passwords.sentinel },
+  });
+  expect(dial.sentinels()).toEqual([group.sentinelAddresses[1]]);
+  const conn = await dial({ signal: new AbortController().signal });
+  conn.destroy();
+  expect(dial.sentinels()[0]).toBe(group.sentinelAddresses[1]);
+  expect([...dial.sentinels()].sort()).toEqual([...group.sentinelAddresses].sort());
+});
+
 it("fails fast with the sentinels' refusal when their password is wrong, never showing it", async () => {
   const dial = sentinelDial({
     sentinels: group.sentinelAddresses,
