@@ -92,13 +92,23 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20
   }
 }
 
-function summary(reports: Record<string, LoadReport>) {
-  return Object.fromEntries(
+/** Checks that every call of every load settled and many succeeded; prints what was measured. */
+function settledEveryCall(
+  scenario: string,
+  reports: Record<string, LoadReport>,
+  measured: Record<string, number>,
+) {
+  const summary = Object.fromEntries(
     Object.entries(reports).map(([name, r]) => [
       name,
       { ok: r.ok, failed: r.failed, pauseMs: r.longestPauseMs, failures: [...r.failures] },
     ]),
   );
+  console.log(scenario, JSON.stringify({ ...measured, ...summary }));
+  for (const report of Object.values(reports)) {
+    expect(report.unsettled).toBe(0);
+    expect(report.ok).toBeGreaterThan(10);
+  }
 }
 
 it('learns the other sentinels from the one it was given (SENTINEL SENTINELS)', async () => {
@@ -168,15 +178,7 @@ it('follows a kill -9 of the master (RESP2): every call settles, writes resume o
   );
   await new Promise((resolve) => setTimeout(resolve, 500));
   const reports = await stopLoad();
-  console.log(
-    'kill -9:',
-    JSON.stringify({ promotedAfterMs, gaps: app.gaps(), ...summary(reports) }),
-  );
-
-  for (const report of Object.values(reports)) {
-    expect(report.unsettled).toBe(0);
-    expect(report.ok).toBeGreaterThan(10);
-  }
+  settledEveryCall('kill -9:', reports, { promotedAfterMs, gaps: app.gaps() });
   // Writes go to the promoted replica, and none of the app's connections reached the old master.
   expect(await portOf(app.client)).toBe(replica.port);
   expect(appOnOldMaster).toEqual([]);
@@ -214,15 +216,7 @@ it('follows SENTINEL FAILOVER (no crash, RESP3): calls settle, writes move to th
   const switchedAfterMs = Date.now() - startedAt;
   await new Promise((resolve) => setTimeout(resolve, 1_000));
   const reports = await stopLoad();
-  console.log(
-    'SENTINEL FAILOVER:',
-    JSON.stringify({ switchedAfterMs, gaps: app.gaps(), ...summary(reports) }),
-  );
-
-  for (const report of Object.values(reports)) {
-    expect(report.unsettled).toBe(0);
-    expect(report.ok).toBeGreaterThan(10);
-  }
+  settledEveryCall('SENTINEL FAILOVER:', reports, { switchedAfterMs, gaps: app.gaps() });
   expect(await portOf(app.client)).toBe(to);
   await until(
     'the pool to write to the new master',
