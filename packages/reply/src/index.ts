@@ -32,6 +32,7 @@ export {
 } from './scan.js';
 export {
   hscanIterator,
+  type KeyedIterator,
   scanIterator,
   sscanIterator,
   zscanIterator,

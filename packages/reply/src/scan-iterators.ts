@@ -15,6 +15,36 @@ import {
 // least once; an element may be returned more than once; one added or removed meanwhile may or
 // may not be. The iterators pass that on as it is: they neither dedupe nor promise order.
 
+/** KeyedIterator walks the elements of one key: HSCAN, SSCAN or ZSCAN. */
+export type KeyedIterator<T> = (
+  doer: Doer,
+  key: string | Uint8Array,
+  options?: ScanOptions,
+) => AsyncGenerator<T, void>;
+
+const texts = (elements: Reply[], name: string) => elements.map((value) => toText(value, name));
+
+/** HSCAN and ZSCAN batches are flat: field, value, field, value (RESP3 too). */
+function pairs<V>(
+  elements: Reply[],
+  name: string,
+  convert: (value: Reply, name: string) => V,
+): [string, V][] {
+  return toPairs(elements, name).map(([first, second]) => [first, convert(second, name)]);
+}
+
+function keyedIterator<T>(
+  command: string,
+  convert: (elements: Reply[], name: string) => T[],
+): KeyedIterator<T> {
+  const name = `${command.toLowerCase()}Iterator`;
+  return (doer, key, options) => {
+    checkDoer(doer, name);
+    checkKey(key, name);
+    return cursorLoop(doer, command, [key], readScanOptions(options, name, false), convert);
+  };
+}
+
 /**
  * scanIterator iterates over the keys of the database with SCAN:
  * `for await (const key of scanIterator(conn, { match: 'user:*' }))`. Keys are UTF-8 text.
@@ -22,56 +52,23 @@ import {
 export function scanIterator(doer: Doer, options?: ScanKeysOptions): AsyncGenerator<string, void> {
   checkDoer(doer, 'scanIterator');
   const settings = readScanOptions(options, 'scanIterator', true);
-  return cursorLoop(doer, 'SCAN', [], settings, (elements) => texts(elements, 'scanIterator'));
+  return cursorLoop(doer, 'SCAN', [], settings, texts);
 }
 
 /** sscanIterator iterates over the members of a set with SSCAN. */
-export function sscanIterator(
-  doer: Doer,
-  key: string | Uint8Array,
-  options?: ScanOptions,
-): AsyncGenerator<string, void> {
-  const settings = keyed(doer, key, options, 'sscanIterator');
-  return cursorLoop(doer, 'SSCAN', [key], settings, (elements) => texts(elements, 'sscanIterator'));
-}
+export const sscanIterator: KeyedIterator<string> = keyedIterator('SSCAN', texts);
 
 /** hscanIterator iterates over a hash's fields with HSCAN, as `[field, value]` pairs. */
-export function hscanIterator(
-  doer: Doer,
-  key: string | Uint8Array,
-  options?: ScanOptions,
-): AsyncGenerator<[field: string, value: string], void> {
-  const settings = keyed(doer, key, options, 'hscanIterator');
-  return cursorLoop(doer, 'HSCAN', [key], settings, (elements) =>
-    toPairs(elements, 'hscanIterator').map(([field, value]) => [
-      field,
-      toText(value, 'hscanIterator'),
-    ]),
-  );
-}
+export const hscanIterator: KeyedIterator<[field: string, value: string]> = keyedIterator(
+  'HSCAN',
+  (elements, name) => pairs(elements, name, toText),
+);
 
 /** zscanIterator iterates over a sorted set with ZSCAN, as `[member, score]` pairs, in no order. */
-export function zscanIterator(
-  doer: Doer,
-  key: string | Uint8Array,
-  options?: ScanOptions,
-): AsyncGenerator<[member: string, score: number], void> {
-  const settings = keyed(doer, key, options, 'zscanIterator');
-  return cursorLoop(doer, 'ZSCAN', [key], settings, (elements) =>
-    toPairs(elements, 'zscanIterator').map(([member, score]) => [
-      member,
-      toFloat(score, 'zscanIterator'),
-    ]),
-  );
-}
-
-function keyed(doer: unknown, key: unknown, options: unknown, name: string): CursorSettings {
-  checkDoer(doer, name);
-  checkKey(key, name);
-  return readScanOptions(options, name, false);
-}
-
-const texts = (elements: Reply[], name: string) => elements.map((value) => toText(value, name));
+export const zscanIterator: KeyedIterator<[member: string, score: number]> = keyedIterator(
+  'ZSCAN',
+  (elements, name) => pairs(elements, name, toFloat),
+);
 
 /**
  * Calls `command` from cursor 0 until the server answers cursor 0, yielding each batch's
@@ -83,7 +80,7 @@ async function* cursorLoop<T>(
   command: string,
   key: DoerArg[],
   { extra, signal }: CursorSettings,
-  convert: (elements: Reply[]) => T[],
+  convert: (elements: Reply[], name: string) => T[],
 ): AsyncGenerator<T, void> {
   const name = `${command.toLowerCase()}Iterator`;
   let cursor = '0';
@@ -91,7 +88,7 @@ async function* cursorLoop<T>(
     const reply = await callWith(doer, signal, command, [...key, cursor, ...extra]);
     const [next, elements] = readBatch(reply, name);
     cursor = next;
-    for (const item of convert(elements)) {
+    for (const item of convert(elements, name)) {
       signal?.throwIfAborted();
       yield item;
     }
