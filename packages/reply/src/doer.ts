@@ -26,7 +26,7 @@ export function callWith(
   args: DoerArg[],
 ): Promise<Reply> {
   if (signal === undefined) return Promise.resolve(doer.do(command, ...args));
-  signal.throwIfAborted();
+  throwIfAborted(signal);
   const pending =
     typeof doer.doWith === 'function'
       ? doer.doWith({ signal }, command, ...args)
@@ -46,6 +46,11 @@ export function callWith(
       },
     );
   });
+}
+
+/** Throws the signal's reason once it has aborted (AbortSignal's own method, which a polyfill may lack). */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw signal.reason;
 }
 
 /** Throws a TypeError unless `value` has a `do` method: the careless caller hears it at once. */

@@ -1,6 +1,6 @@
 import type { Reply } from '@x/resp';
 import { toPairs } from './collections.js';
-import { callWith, checkDoer, type Doer, type DoerArg } from './doer.js';
+import { callWith, checkDoer, type Doer, type DoerArg, throwIfAborted } from './doer.js';
 import { ReplyTypeError } from './errors.js';
 import { toFloat, toText } from './scalars.js';
 import {
@@ -89,7 +89,7 @@ async function* cursorLoop<T>(
     const [next, elements] = readBatch(reply, name);
     cursor = next;
     for (const item of convert(elements, name)) {
-      signal?.throwIfAborted();
+      throwIfAborted(signal);
       yield item;
     }
   } while (cursor !== '0');

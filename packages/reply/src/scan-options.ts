@@ -57,9 +57,14 @@ export function readScanOptions(options: unknown, name: string, withType: boolea
       throw new TypeError(`${name}: type must be a string, got ${typeName(type)}`);
     extra.push('TYPE', type);
   }
-  if (signal !== undefined && !(signal instanceof AbortSignal))
+  // Duck-typed, as @x/conn does: a signal from another realm or a polyfill is welcome.
+  const { addEventListener, aborted } = (signal ?? {}) as Partial<AbortSignal>;
+  if (
+    signal !== undefined &&
+    (typeof addEventListener !== 'function' || typeof aborted !== 'boolean')
+  )
     throw new TypeError(`${name}: signal must be an AbortSignal, got ${typeName(signal)}`);
-  return { extra, signal };
+  return { extra, signal: signal as AbortSignal | undefined };
 }
 
 /** Throws a TypeError unless `key` is a string or bytes. */
