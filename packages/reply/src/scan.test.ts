@@ -97,6 +97,28 @@ describe('scanStruct', () => {
   });
 });
 
+describe('optional', () => {
+  it('reads a nullable reply in one step, from a reply or a promise', async () => {
+    const missing = optional(string)(Promise.resolve<Reply>(null));
+    expectTypeOf(missing).toEqualTypeOf<Promise<string | null>>();
+    await expect(missing).resolves.toBeNull();
+    await expect(optional(int)(Promise.resolve<Reply>(bulk('7')))).resolves.toBe(7);
+    const plain = optional(string)(bulk('Ada'));
+    expectTypeOf(plain).toEqualTypeOf<string | null>();
+    expect(plain).toBe('Ada');
+  });
+
+  it('passes a rejection through and throws an error reply, as every helper does', async () => {
+    const failure = new Error('connection lost');
+    await expect(optional(string)(Promise.reject(failure))).rejects.toBe(failure);
+    const error = new ReplyError(
+      'WRONGTYPE Operation against a key holding the wrong kind of value',
+    );
+    await expect(optional(string)(Promise.resolve<Reply>(error))).rejects.toBe(error);
+    expect(() => optional(int)(bulk('abc'))).toThrow(ReplyTypeError);
+  });
+});
+
 describe('scanSlice', () => {
   const flat = [bulk('Ada'), bulk('36'), bulk('Bo'), null];
 

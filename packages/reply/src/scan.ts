@@ -1,6 +1,7 @@
 import { type Reply, ReplyError } from '@x/resp';
 import { toPairs, toValues } from './collections.js';
 import { NilError, ReplyTypeError } from './errors.js';
+import { type Helper, helper } from './helper.js';
 
 /**
  * Converter turns one reply element into a value: a helper such as `int`, any function of a
@@ -34,9 +35,13 @@ function apply<T>(converter: Converter<T>, value: Reply): T {
   return typeof converter === 'function' ? converter(value) : converter.fromRedis(value);
 }
 
-/** Lets a field or element be nil (or missing, in scanStruct): it becomes null. */
-export function optional<T>(converter: Converter<T>): ((value: Reply) => T | null) & FieldOptions {
-  const convert = (value: Reply) => (value === null ? null : apply(converter, value));
+/**
+ * optional lets a reply, a field or an element be nil (or missing, in scanStruct): it becomes
+ * null. Like every helper it takes a reply or a promise of one, so a read of a key that may be
+ * missing is one step: `await optional(string)(conn.do('GET', key))` is `string | null`.
+ */
+export function optional<T>(converter: Converter<T>): Helper<T | null> & FieldOptions {
+  const convert = helper((value) => (value === null ? null : apply(converter, value)));
   return Object.assign(convert, { [optionalMark]: true as const });
 }
 
