@@ -18,7 +18,7 @@ export {
   CommandKind,
   commandKind,
 } from './command-kind.js';
-export { submitRequest } from './connection.js';
+export { submitRequest, traceSourceOf } from './connection.js';
 export { newRequest } from './new-request.js';
 export { ConnPipeline } from './pipeline.js';
 export { Queue } from './queue.js';
