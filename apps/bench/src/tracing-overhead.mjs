@@ -10,6 +10,7 @@ import { tracingChannel } from 'node:diagnostics_channel';
 import { dial } from '@x/conn';
 import { median } from './measure.mjs';
 import { redisForBench } from './redis-server.mjs';
+import { setThenGet } from './set-then-get.mjs';
 
 const rounds = 14;
 const warmUpRounds = 2;
@@ -40,15 +41,7 @@ if (process.env.BENCH_CONN_BASELINE) {
 async function round({ conn, traced }) {
   if (traced) commands.subscribe(subscriber);
   try {
-    const started = performance.now();
-    const sets = [];
-    for (let index = 0; index < count; index++) sets.push(conn.do('SET', `k:${index}`, value));
-    await Promise.all(sets);
-    const gets = [];
-    for (let index = 0; index < count; index++) gets.push(conn.do('GET', `k:${index}`));
-    const replies = await Promise.all(gets);
-    if (replies.some((reply) => reply.length !== value.length)) throw new Error('a wrong reply');
-    return (2 * count) / ((performance.now() - started) / 1000);
+    return await setThenGet(conn, count, value);
   } finally {
     if (traced) commands.unsubscribe(subscriber);
   }
