@@ -7,6 +7,7 @@ import { createClient } from '@x/client';
 import { dial } from '@x/conn';
 import { median } from './measure.mjs';
 import { redisForBench } from './redis-server.mjs';
+import { setThenGet } from './set-then-get.mjs';
 
 const rounds = 12;
 const warmUpRounds = 2;
@@ -18,17 +19,7 @@ const url = `redis://127.0.0.1:${port}`;
 const contenders = { '@x/conn': await dial(url), '@x/client': createClient(url) };
 await contenders['@x/client'].do('PING');
 
-async function round(target) {
-  const started = performance.now();
-  const sets = [];
-  for (let index = 0; index < count; index++) sets.push(target.do('SET', `k:${index}`, value));
-  await Promise.all(sets);
-  const gets = [];
-  for (let index = 0; index < count; index++) gets.push(target.do('GET', `k:${index}`));
-  const replies = await Promise.all(gets);
-  if (replies.some((reply) => reply.length !== value.length)) throw new Error('a wrong reply');
-  return (2 * count) / ((performance.now() - started) / 1000);
-}
+const round = (target) => setThenGet(target, count, value);
 
 const names = Object.keys(contenders);
 const rates = Object.fromEntries(names.map((name) => [name, []]));

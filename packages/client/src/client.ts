@@ -25,6 +25,7 @@ const {
   newRequest,
   RequestState,
   submitRequest,
+  traceSourceOf,
 } = __internal;
 type Request = __internal.Request;
 type CarryOver = __internal.CarryOver;
@@ -188,6 +189,14 @@ export class Client {
     return this.#closing;
   }
 
+  /**
+   * `await using client = createClient(...)` closes the client when the block ends: `close()`,
+   * graceful (calls already issued finish first).
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
   /** Closes at once: every pending call rejects with ConnectionError whose cause is `reason`. */
   destroy(reason?: unknown): void {
     const destroyed = new ConnectionError('client destroyed', {
@@ -223,7 +232,12 @@ export class Client {
         throw new TypeError(`the command name must be a string, got ${typeof command}`);
       const refusal = refusalOnShared(command, args);
       if (refusal !== null) throw refusal;
-      request = newRequest(command, args, this.#maxArgBytes, this.#conn?.id ?? 0);
+      request = newRequest(
+        command,
+        args,
+        this.#maxArgBytes,
+        this.#conn === null ? null : traceSourceOf(this.#conn),
+      );
     } catch (error) {
       return Promise.reject(error);
     }

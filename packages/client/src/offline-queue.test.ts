@@ -2,7 +2,7 @@ import { __internal } from '@x/conn';
 import { describe, expect, it } from 'vitest';
 import { OfflineQueue } from './offline-queue.js';
 
-const request = () => __internal.newRequest('GET', ['k'], undefined, 0);
+const request = () => __internal.newRequest('GET', ['k'], undefined, null);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('OfflineQueue', () => {

@@ -1,6 +1,8 @@
 import type { Socket } from 'node:net';
 import { inspect } from 'node:util';
 import { type Arg, Decoder, type Push, type Reply, type ReplyError } from '@x/resp';
+import type { AsyncDisposableConn } from './async-dispose.js';
+
 import { armCallOptions, checkCallOptions, hasCallLimits } from './call-guard.js';
 import { Collector, doOutcome } from './collector.js';
 import { CommandKind } from './command-kind.js';
@@ -15,6 +17,7 @@ import { ReplyRouter } from './reply-router.js';
 import { type Request, RequestState } from './request.js';
 import { RequestWriter } from './request-writer.js';
 import { LongTimer } from './time-limit.js';
+import { TraceSource } from './trace-source.js';
 import type { CallOptions, Conn, Pipeline } from './types.js';
 
 let nextConnectionId = 1;
@@ -34,6 +37,8 @@ export let watchErrorReplies: (
   conn: Connection,
   watcher: ((reply: ReplyError) => void) | null,
 ) => void;
+/** How `conn` describes itself to traces; dial adds what it asked for. */
+export let traceSourceOf: (conn: Connection) => TraceSource;
 
 /** Hands a request to its carryOver, if it has one and it is still unsettled. */
 function carriedOver(request: Request, error: unknown, state: number): boolean {
@@ -70,7 +75,7 @@ function carriedOver(request: Request, error: unknown, state: number): boolean {
  * States:  open ──close()──► closing: no new calls, issued ones finish ──► closed
  *            └───── fatal error, destroy(), closeTimeoutMs ─────────────────┘
  */
-export class Connection implements Conn {
+export class Connection implements Conn, AsyncDisposableConn {
   /** A number that tells connections apart in traces and logs. */
   readonly id = nextConnectionId++;
   readonly #socket: Socket;
@@ -100,6 +105,7 @@ export class Connection implements Conn {
   readonly #closed: Promise<void>;
   /** See watchErrorReplies. */
   #errorReplyWatcher: ((reply: ReplyError) => void) | null = null;
+  readonly #traceSource: TraceSource;
 
   constructor(socket: Socket, options: ConnOptions = {}) {
     const settings = readConnOptions(options);
@@ -108,6 +114,7 @@ export class Connection implements Conn {
     this.#maxArgBytes = settings.maxArgBytes;
     const keepAlivePingMs = settings.keepAlivePingMs;
     this.#socket = socket;
+    this.#traceSource = new TraceSource(this.id, socket);
     this.#writer = new RequestWriter(socket, settings.writeTimeoutMs, {
       beforeWrite: (request) => {
         if (request.kind !== CommandKind.Plain || this.#router.inTransaction)
@@ -306,6 +313,14 @@ export class Connection implements Conn {
     this.#fail(reason, 'connection destroyed', 'ERR_DESTROYED');
   }
 
+  /**
+   * `await using conn = await dial(...)` closes the connection when the block ends: `close()`,
+   * graceful, within `closeTimeoutMs`. It never rejects.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
   static {
     watchErrorReplies = (conn, watcher) => {
       conn.#errorReplyWatcher = watcher;
@@ -316,6 +331,7 @@ export class Connection implements Conn {
       conn.#writer.schedule();
       return true;
     };
+    traceSourceOf = (conn) => conn.#traceSource;
   }
 
   [inspect.custom](): string {
@@ -392,7 +408,7 @@ export class Connection implements Conn {
   }
 
   #newRequest(command: string, args: readonly Arg[]): Request {
-    return newRequest(command, args, this.#maxArgBytes, this.id);
+    return newRequest(command, args, this.#maxArgBytes, this.#traceSource);
   }
 
   /** A command went to the socket: it now awaits its reply. */

@@ -2,8 +2,9 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
 import { type Reply, ReplyError } from '@x/resp';
 import { type ConnOptions, readConnOptions } from './conn-options.js';
-import { Connection } from './connection.js';
-import { redactText } from './diagnostics.js';
+import { Connection, traceSourceOf } from './connection.js';
+import { connectTracing, redactText } from './diagnostics.js';
+import { traceConnect } from './dial-trace.js';
 import { ConnectionError, TimeoutError } from './errors.js';
 import { readTimeLimit } from './time-limit.js';
 import { parseRedisUrl, type UrlSettings } from './url.js';
@@ -42,6 +43,13 @@ export interface DialOptions extends ConnOptions {
  * socket path, or left out for options alone.
  */
 export async function dial(address?: string, options: DialOptions = {}): Promise<Connection> {
+  const settings = dialSettings(address, options);
+  if (!connectTracing.hasSubscribers) return open(settings);
+  return traceConnect(settings, () => open(settings));
+}
+
+/** The settings of a dial, checked before anything connects. */
+function dialSettings(address: string | undefined, options: DialOptions): DialOptions {
   const fromAddress = addressSettings(address);
   const settings: DialOptions = { ...fromAddress, ...withoutUndefined(options) };
   // A rediss:// or valkeys:// URL promises TLS; an option must not quietly send the password in
@@ -50,6 +58,12 @@ export async function dial(address?: string, options: DialOptions = {}): Promise
     throw new TypeError(
       'a rediss:// or valkeys:// URL needs TLS: remove `tls: false` or use redis:// or valkey://',
     );
+  checkDialOptions(settings);
+  return settings;
+}
+
+/** Connects, then runs the handshake: the dial proper. */
+async function open(settings: DialOptions): Promise<Connection> {
   const { timeoutMs, keepAliveMs } = checkDialOptions(settings);
   const deadline = AbortSignal.timeout(
     timeoutMs === 0 ? 2 ** 31 - 1 : Math.min(timeoutMs, 2 ** 31 - 1),
@@ -62,11 +76,13 @@ export async function dial(address?: string, options: DialOptions = {}): Promise
 
   const socket = await openSocket(settings, signal, whyAborted);
   if (settings.noDelay !== false) socket.setNoDelay(true);
+  // Infinity, like 0, means no keep-alive probes: setKeepAlive would take it as the OS default.
   if (keepAliveMs > 0) socket.setKeepAlive(true, keepAliveMs);
 
   let conn: Connection;
   try {
     conn = new Connection(socket, settings);
+    traceSourceOf(conn).dialed(settings);
   } catch (error) {
     socket.destroy();
     throw error;

@@ -1,3 +1,4 @@
+export type { AsyncDisposableConn } from './async-dispose.js';
 export { type ConnOptions, DEFAULT_READ_TIMEOUT_MS } from './conn-options.js';
 export { Connection } from './connection.js';
 export {
@@ -5,6 +6,7 @@ export {
   type CommandStartMessage,
   commandEndChannel,
   commandStartChannel,
+  tracingChannelNames,
 } from './diagnostics.js';
 export { type DialOptions, dial } from './dial.js';
 export { ConnectionError, NothingPendingError, TimeoutError } from './errors.js';
@@ -12,5 +14,6 @@ export { ConnectionError, NothingPendingError, TimeoutError } from './errors.js'
 export * as __internal from './internals.js';
 export { type Logger, newLoggingConn } from './logging-conn.js';
 export { newConn } from './new-conn.js';
+export type { CommandTraceContext, ConnectTraceContext, TraceTarget } from './trace-context.js';
 export type { CallOptions, Conn, DialFunction, Pipeline } from './types.js';
 export { parseRedisUrl, type UrlSettings } from './url.js';

@@ -18,7 +18,7 @@ export {
   CommandKind,
   commandKind,
 } from './command-kind.js';
-export { submitRequest, watchErrorReplies } from './connection.js';
+export { submitRequest, traceSourceOf, watchErrorReplies } from './connection.js';
 export { checkDialOptions } from './dial.js';
 export { newRequest } from './new-request.js';
 export { ConnPipeline } from './pipeline.js';

@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
 import { type Arg, type Push, type Reply, ReplyError } from '@x/resp';
+import type { AsyncDisposableConn } from './async-dispose.js';
 import { CommandKind, commandKind } from './command-kind.js';
 import {
   commandRedaction,
@@ -159,7 +160,11 @@ function eachReply(redactions: readonly Redaction[]): Redaction {
  * NewLoggingConn does. Arguments of AUTH, HELLO and the like are replaced by '?', and so are
  * replies that may hold a password (CONFIG GET requirepass), inside EXEC's reply too.
  */
-export function newLoggingConn(conn: Conn, log: Logger, prefix = 'redis'): Conn {
+export function newLoggingConn(
+  conn: Conn,
+  log: Logger,
+  prefix = 'redis',
+): Conn & AsyncDisposableConn {
   const transaction = new TransactionWatch();
   const certainty = new TransactionCertainty();
   const sends = new SendRedactions();
@@ -222,7 +227,7 @@ export function newLoggingConn(conn: Conn, log: Logger, prefix = 'redis'): Conn 
     logged(call, run, sends.receive(), (error) => {
       if (error !== undefined) sends.receiveFailed(error);
     });
-  const wrapped: Conn = {
+  const wrapped: Conn & AsyncDisposableConn = {
     do: (command, ...args) =>
       loggedDo(`do(${describe(command, args)})`, () => conn.do(command, ...args), command, args),
     doWith: (options: CallOptions, command, ...args) =>
@@ -259,6 +264,8 @@ export function newLoggingConn(conn: Conn, log: Logger, prefix = 'redis'): Conn 
     onPush: (listener: (push: Push) => void) => conn.onPush(listener),
     err: () => conn.err(),
     close: () => logged('close()', () => conn.close()),
+    // `await using`: closes the wrapped connection, logged as close().
+    [Symbol.asyncDispose]: () => wrapped.close(),
   };
   // A pool destroys a loan through destroy(), when the connection has one: keep it reachable.
   const destroyable = conn as Conn & { destroy?: (reason?: unknown) => void };

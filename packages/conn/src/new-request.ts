@@ -8,17 +8,19 @@ import {
 import { tracing } from './diagnostics.js';
 import { Request } from './request.js';
 import type { Confirming } from './subscriptions.js';
+import { noTarget, type TraceSource } from './trace-source.js';
 
 /**
  * Converts a command into a Request: its arguments to wire form (RangeError past `maxArgBytes`),
  * and what the connection must know of it before the write. Throws TypeError for a command name
- * that is not a string, or for CLIENT REPLY OFF/SKIP.
+ * that is not a string, or for CLIENT REPLY OFF/SKIP. `traceSource` describes the connection
+ * to traces (null: none yet).
  */
 export function newRequest(
   command: string,
   args: readonly Arg[],
   maxArgBytes: number | undefined,
-  connectionId: number,
+  traceSource: TraceSource | null,
 ): Request {
   if (typeof command !== 'string')
     throw new TypeError(`the command name must be a string, got ${typeof command}`);
@@ -44,6 +46,6 @@ export function newRequest(
       confirming = { kind: command.toLowerCase(), remaining: named > 0 ? named : -1 };
   }
   const request = new Request(wire, kind, confirming, blockingMs);
-  if (tracing()) request.traceStart(command.toUpperCase(), args, connectionId);
+  if (tracing()) request.traceStart(command.toUpperCase(), args, traceSource?.target() ?? noTarget);
   return request;
 }

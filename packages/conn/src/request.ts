@@ -1,8 +1,9 @@
 import { type Reply, ReplyError } from '@x/resp';
 import type { CommandKind } from './command-kind.js';
-import { commandEndChannel, commandStartChannel, redactArgs } from './diagnostics.js';
-import { commandRedaction, type ExecRedaction, type Redaction } from './redaction.js';
+import { CommandTrace } from './command-trace.js';
+import type { ExecRedaction } from './redaction.js';
 import type { Confirming } from './subscriptions.js';
+import type { TraceTarget } from './trace-context.js';
 
 /** A command's arguments, converted once: what the encoder writes. */
 export type WireCommand = (string | Uint8Array)[];
@@ -47,7 +48,7 @@ export class Request {
   #resolve: ((reply: Reply) => void) | null = null;
   #reject: ((error: unknown) => void) | null = null;
   #disarm: (() => void) | null = null;
-  #trace: Trace | null = null;
+  #trace: CommandTrace | null = null;
   /** EXEC after a transaction that queued a secret command: how its reply is redacted. */
   execRedaction: ExecRedaction | null = null;
   /**
@@ -110,7 +111,7 @@ export class Request {
     if (this.state === RequestState.Settled) return;
     this.state = RequestState.Settled;
     this.wire = null;
-    if (this.#trace !== null) this.#trace.end(reply, undefined);
+    if (this.#trace !== null) this.#trace.settled(reply, undefined);
     if (this.abandoned) return;
     this.#disarm?.();
     if (this.sink !== null) this.sink.reply(this, reply);
@@ -122,7 +123,7 @@ export class Request {
   confirm(): void {
     if (this.state === RequestState.Settled) return;
     this.state = RequestState.Settled;
-    if (this.#trace !== null) this.#trace.end(null, undefined);
+    if (this.#trace !== null) this.#trace.settled(null, undefined);
     if (this.abandoned) return;
     this.#disarm?.();
     if (this.sink !== null) this.sink.confirmed(this);
@@ -134,7 +135,7 @@ export class Request {
     if (this.state === RequestState.Settled) return;
     this.state = RequestState.Settled;
     this.wire = null;
-    if (this.#trace !== null) this.#trace.end(undefined, error);
+    if (this.#trace !== null) this.#trace.settled(undefined, error);
     if (this.abandoned) return;
     this.#disarm?.();
     if (this.sink !== null) this.sink.failed(this, error);
@@ -151,50 +152,21 @@ export class Request {
     if (this.state === RequestState.Unwritten) {
       this.state = RequestState.Settled;
       this.wire = null;
-      if (this.#trace !== null) this.#trace.end(undefined, error);
+      if (this.#trace !== null) this.#trace.settled(undefined, error);
+    } else if (this.#trace !== null) {
+      this.#trace.gaveUp(error);
     }
     this.#reject?.(error);
   }
 
-  /** Publishes the start of this command on the tracing channel; its end follows when it settles. */
-  traceStart(command: string, args: readonly unknown[], connectionId: number): void {
-    this.#trace = new Trace(command, args, connectionId);
+  /** Publishes the start of this command on the tracing channels; its end follows when it settles. */
+  traceStart(command: string, args: readonly unknown[], target: TraceTarget): void {
+    this.#trace = new CommandTrace(command, args, target);
   }
 
   /** EXEC after a transaction with secrets: its caller's errors and its trace redacted so. */
   redactExecWith(redaction: ExecRedaction): void {
     this.execRedaction = redaction;
     this.#trace?.redactWith(redaction);
-  }
-}
-
-/** One command's trace: the start is published at once, the end when the command settles. */
-class Trace {
-  readonly #command: string;
-  #redaction: Redaction;
-  readonly #connectionId: number;
-  readonly #startMs = performance.now();
-
-  constructor(command: string, args: readonly unknown[], connectionId: number) {
-    this.#command = command;
-    this.#redaction = commandRedaction(command, args);
-    this.#connectionId = connectionId;
-    commandStartChannel.publish({ command, args: redactArgs(command, args), connectionId });
-  }
-
-  redactWith(redaction: Redaction): void {
-    this.#redaction = redaction;
-  }
-
-  end(reply: Reply | undefined, error: unknown): void {
-    const message: Record<string, unknown> = {
-      command: this.#command,
-      connectionId: this.#connectionId,
-      durationMs: performance.now() - this.#startMs,
-    };
-    const failure = error ?? (reply instanceof ReplyError ? reply : undefined);
-    if (failure === undefined) message.reply = this.#redaction.reply(reply);
-    else message.error = this.#redaction.error(failure);
-    commandEndChannel.publish(message);
   }
 }

@@ -142,6 +142,14 @@ export class Pool {
     await Promise.all(this.#idle.splice(0).map((idle) => this.#discard(idle.conn, false)));
   }
 
+  /**
+   * `await using pool = new Pool(...)` closes the pool when the block ends, as `close()` does:
+   * idle connections close, waiters reject, borrowed ones close when returned.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
   get #closed(): boolean {
     return this.#closing.signal.aborted;
   }

@@ -104,6 +104,11 @@ export class PooledConn implements Conn {
     return this.#released;
   }
 
+  /** `await using conn = await pool.get()` returns the connection to the pool when the block ends. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
   [inspect.custom](): string {
     return `PooledConn { ${this.#conn === null ? 'returned' : 'borrowed'} }`;
   }

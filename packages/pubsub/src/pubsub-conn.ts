@@ -157,6 +157,11 @@ export class PubSubConn implements AsyncIterable<PubSubEvent> {
     await this.conn.close();
   }
 
+  /** `await using psc = new PubSubConn(conn)` runs `close()` when the block ends. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
   /**
    * Every event, until every subscription is gone (the unsubscribe confirmation with count 0 is
    * the last one) or the connection closes. Errors other than a closed connection are thrown.

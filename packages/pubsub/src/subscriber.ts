@@ -149,6 +149,11 @@ export class Subscriber implements AsyncIterable<SubscriberEvent> {
     await this.#psc?.close();
   }
 
+  /** `await using subscriber = new Subscriber(...)` runs `close()` when the block ends. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
   /** Messages and gaps, until close(); events buffered before close() are still yielded. */
   async *[Symbol.asyncIterator](): AsyncIterator<SubscriberEvent> {
     for (;;) {
