@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Connection } from '@x/conn';
 import { dialSentinel } from './ask-sentinel.js';
-import { formatAddress } from './node-address.js';
+import { formatAddress, reportedAddress } from './node-address.js';
 import type { SentinelSettings } from './options.js';
 import type { SentinelList } from './sentinel-list.js';
 
@@ -50,7 +50,8 @@ export class FailoverWatch {
     const wake = () => early.abort();
     this.#wakers.add(wake);
     try {
-      await sleep(ms, undefined, { signal: AbortSignal.any([signal, early.signal]), ref: false });
+      // This timer keeps the process alive: a dial in progress is work someone awaits.
+      await sleep(ms, undefined, { signal: AbortSignal.any([signal, early.signal]) });
     } catch (error) {
       signal.throwIfAborted();
       if (!early.signal.aborted) throw error;
@@ -72,22 +73,26 @@ export class FailoverWatch {
     while (!stop.aborted) {
       const sentinels = this.#list.inOrder();
       const sentinel = sentinels[turn++ % sentinels.length];
+      if (sentinel === undefined) return;
+      let conn: Connection | null = null;
       try {
-        if (sentinel === undefined) return;
-        const conn = await dialSentinel(sentinel, this.#settings, stop);
-        if (stop.aborted) {
-          conn.destroy();
-          return;
-        }
+        conn = await dialSentinel(sentinel, this.#settings, stop);
+        if (stop.aborted) return;
         this.#subscription = conn;
         conn.send('SUBSCRIBE', '+switch-master');
         await conn.flush();
-        delayMs = 100;
-        for (;;) this.#onMessage(await conn.receive());
+        // Only a confirmed subscription resets the pause: a sentinel that refuses it (NOPERM)
+        // or hangs up after it is tried again at most once a second.
+        if (isConfirmation(await conn.receive())) {
+          delayMs = 100;
+          for (;;) this.#onMessage(await conn.receive());
+        }
       } catch {
         // Lost or never reached: the next sentinel, after a pause. Lookups go on meanwhile.
+      } finally {
+        conn?.destroy();
+        if (this.#subscription === conn) this.#subscription = null;
       }
-      this.#subscription = null;
       try {
         await sleep(delayMs, undefined, { signal: stop, ref: false });
       } catch {
@@ -97,14 +102,27 @@ export class FailoverWatch {
     }
   }
 
-  /** `message +switch-master "<name> <old ip> <old port> <new ip> <new port>"`. */
+  /**
+   * `message +switch-master "<name> <old ip> <old port> <new ip> <new port>"`. Anything else
+   * (another master, a malformed message, an address mapAddress refuses) is ignored: an
+   * accelerator must never end a good connection on bad input.
+   */
   #onMessage(reply: unknown): void {
     if (!Array.isArray(reply) || reply.length !== 3 || String(reply[0]) !== 'message') return;
-    const [name, oldHost, oldPort, newHost, newPort] = String(reply[2]).split(' ');
-    if (name !== this.#settings.masterName || newPort === undefined) return;
-    const map = this.#settings.mapAddress;
-    const promoted = formatAddress(map({ host: String(newHost), port: Number(newPort) }));
-    const demoted = formatAddress(map({ host: String(oldHost), port: Number(oldPort) }));
+    const fields = String(reply[2]).split(' ');
+    if (fields.length !== 5 || fields[0] !== this.#settings.masterName) return;
+    const [name, oldHost, oldPort, newHost, newPort] = fields;
+    const oldAddress = reportedAddress(oldHost, oldPort);
+    const newAddress = reportedAddress(newHost, newPort);
+    if (oldAddress === null || newAddress === null) return;
+    let promoted: string;
+    let demoted: string;
+    try {
+      promoted = formatAddress(this.#settings.mapAddress(newAddress));
+      demoted = formatAddress(this.#settings.mapAddress(oldAddress));
+    } catch {
+      return;
+    }
     for (const [conn, address] of this.#live) {
       const wrongWay =
         this.#settings.role === 'master' ? address !== promoted : address === promoted;
@@ -115,4 +133,9 @@ export class FailoverWatch {
     }
     for (const wake of this.#wakers) wake();
   }
+}
+
+/** `subscribe +switch-master 1`: the sentinel took the subscription. */
+function isConfirmation(reply: unknown): boolean {
+  return Array.isArray(reply) && String(reply[0]) === 'subscribe';
 }

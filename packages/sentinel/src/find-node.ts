@@ -48,8 +48,8 @@ export async function findNodeOnce(
     try {
       ({ candidates, reportedSentinels } = await lookUp(sentinel, settings, signal, pickReplica));
     } catch (error) {
-      signal.throwIfAborted();
-      attempts.push({ where: sentinelName, reason: reasonOf(error) });
+      cutShort(signal, attempts, sentinelName);
+      attempts.push({ where: sentinelName, reason: reasonOf(error, 'sentinel.timeoutMs') });
       if (ReplyError.is(error) && !transientCodes.has(error.code))
         refusal ??= new ReplyError(`${error.message} (sentinel ${sentinelName})`);
       continue;
@@ -63,7 +63,14 @@ export async function findNodeOnce(
             : `knows no replica of "${settings.masterName}" that is up`,
       });
     for (const reported of candidates) {
-      const address = settings.mapAddress(reported);
+      let address: NodeAddress;
+      try {
+        address = settings.mapAddress(reported);
+      } catch (error) {
+        const where = `${formatAddress(reported)} (named by ${sentinelName})`;
+        attempts.push({ where, reason: reasonOf(error, '') });
+        continue;
+      }
       const key = formatAddress(address);
       if (tried.has(key)) continue;
       tried.add(key);
@@ -72,7 +79,11 @@ export async function findNodeOnce(
       if (ReplyError.is(conn)) refusal ??= new ReplyError(`${conn.message} (${where})`);
       if (conn === null || ReplyError.is(conn)) continue;
       list.promote(sentinel);
-      if (settings.discoverSentinels) list.add(reportedSentinels.map(settings.mapAddress));
+      if (settings.discoverSentinels)
+        list.replaceReported(
+          sentinel,
+          reportedSentinels.flatMap((reported) => mappedOrNone(settings, reported)),
+        );
       return { conn, address };
     }
   }
@@ -167,7 +178,8 @@ function listed(answer: Reply | undefined): NodeAddress[] {
 
 /**
  * Connects to a node a sentinel named and checks that ROLE agrees: `master`, or `slave` for a
- * replica. A node whose ACL refuses ROLE (NOPERM) is taken at the sentinel's word. Null
+ * replica, within checkTimeoutMs. A node whose ACL refuses ROLE (NOPERM) is taken at the
+ * sentinel's word. Null
  * (with the reason in `attempts`) when the node is down, of another role, or loading; the error
  * reply when it refused the handshake (wrong password, bad database).
  */
@@ -178,27 +190,32 @@ async function connectChecked(
   where: string,
   attempts: SentinelAttempt[],
 ): Promise<Connection | ReplyError | null> {
+  // A node that accepts TCP and never answers costs checkTimeoutMs, not the whole dial.
+  const limit =
+    settings.checkTimeoutMs === 0
+      ? signal
+      : AbortSignal.any([signal, AbortSignal.timeout(settings.checkTimeoutMs)]);
   let conn: Connection;
   try {
-    conn = await dial(undefined, { ...settings.node, ...address, signal });
+    conn = await dial(undefined, { ...settings.node, ...address, signal: limit });
   } catch (error) {
-    signal.throwIfAborted();
-    attempts.push({ where, reason: reasonOf(error) });
+    cutShort(signal, attempts, where);
+    attempts.push({ where, reason: reasonOf(error, 'checkTimeoutMs') });
     return ReplyError.is(error) && !transientCodes.has(error.code) ? error : null;
   }
   let role: string;
   try {
-    const reply = await conn.doWith({ signal }, 'ROLE');
+    const reply = await conn.doWith({ signal: limit }, 'ROLE');
     role = Array.isArray(reply) ? String(reply[0]) : `an unexpected ROLE reply`;
   } catch (error) {
-    // An ACL without ROLE, or ROLE renamed: the node answers, it cannot say more.
-    if (ReplyError.is(error) && (error.code === 'NOPERM' || /unknown command/i.test(error.message)))
-      return conn;
+    // An ACL without ROLE: the node answers, it cannot say more. Any other refusal (NOAUTH,
+    // BUSY, a server without ROLE) is no agreement.
+    if (ReplyError.is(error) && error.code === 'NOPERM') return conn;
     conn.destroy();
-    signal.throwIfAborted();
-    attempts.push({ where, reason: reasonOf(error) });
-    // NOAUTH: the node wants a password that was not given.
-    return ReplyError.is(error) && !transientCodes.has(error.code) ? error : null;
+    cutShort(signal, attempts, where);
+    attempts.push({ where, reason: reasonOf(error, 'checkTimeoutMs') });
+    // NOAUTH: the node wants a password that was not given: a refusal, like WRONGPASS.
+    return ReplyError.is(error) && error.code === 'NOAUTH' ? error : null;
   }
   const wanted = settings.role === 'master' ? 'master' : 'slave';
   if (role === wanted) return conn;
@@ -207,8 +224,24 @@ async function connectChecked(
   return null;
 }
 
-function reasonOf(error: unknown): string {
+/** A reported sentinel's mapped address, or none when mapAddress refuses it. */
+function mappedOrNone(settings: SentinelSettings, reported: NodeAddress): NodeAddress[] {
+  try {
+    return [settings.mapAddress(reported)];
+  } catch {
+    return [];
+  }
+}
+
+/** The dial's time ran out (or its caller gave up) at `where`: say so, then stop. */
+function cutShort(signal: AbortSignal, attempts: SentinelAttempt[], where: string): void {
+  if (!signal.aborted) return;
+  attempts.push({ where, reason: 'cut short: the dial ran out of time or was aborted' });
+  signal.throwIfAborted();
+}
+
+function reasonOf(error: unknown, limitName: string): string {
   if (error instanceof DOMException && error.name === 'TimeoutError')
-    return `no answer within sentinel.timeoutMs`;
+    return `no answer within ${limitName}`;
   return error instanceof Error ? error.message : String(error);
 }

@@ -38,6 +38,11 @@ export interface SentinelDialOptions
   discoverSentinels?: boolean;
   /** Maps an address a sentinel reports to one this process can reach (NAT, containers). */
   mapAddress?: (address: NodeAddress) => NodeAddress;
+  /**
+   * Time for a node a sentinel named to connect, finish the handshake and answer ROLE; past it
+   * the next sentinel is asked. Default 2,000 ms.
+   */
+  checkTimeoutMs?: number;
 }
 
 /** SentinelDialOptions checked, with defaults applied. */
@@ -53,6 +58,7 @@ export interface SentinelSettings {
   node: Omit<DialOptions, 'host' | 'port' | 'path' | 'signal'>;
   /** The bound of a whole dial, in ms; 0 for none. */
   dialTimeoutMs: number;
+  checkTimeoutMs: number;
 }
 
 const ownKeys = new Set([
@@ -63,6 +69,7 @@ const ownKeys = new Set([
   'watchFailovers',
   'discoverSentinels',
   'mapAddress',
+  'checkTimeoutMs',
 ]);
 
 /** Checks the options when the dial function is made, so a mistake fails there, not at every reconnect. */
@@ -101,8 +108,39 @@ export function readSentinelOptions(options: SentinelDialOptions): SentinelSetti
     sentinel: { ...sentinel, timeoutMs: sentinelTimeoutMs },
     watchFailovers: options.watchFailovers ?? true,
     discoverSentinels: options.discoverSentinels ?? true,
-    mapAddress: options.mapAddress ?? ((address) => address),
+    mapAddress: checkedMap(options.mapAddress),
     node,
     dialTimeoutMs,
+    checkTimeoutMs: __internal.readTimeLimit(options.checkTimeoutMs, 'checkTimeoutMs', 2_000),
+  };
+}
+
+/**
+ * The caller's mapAddress, made to throw a TypeError that says what went wrong when it throws or
+ * returns something that is not an address; the callers skip that address.
+ */
+function checkedMap(
+  mapAddress: SentinelDialOptions['mapAddress'],
+): (address: NodeAddress) => NodeAddress {
+  if (mapAddress === undefined) return (address) => address;
+  return (address) => {
+    let mapped: unknown;
+    try {
+      mapped = mapAddress({ ...address });
+    } catch (error) {
+      throw new TypeError(`mapAddress threw for ${address.host}:${address.port}`, { cause: error });
+    }
+    const { host, port } = (mapped ?? {}) as Partial<NodeAddress>;
+    if (
+      typeof host !== 'string' ||
+      host === '' ||
+      !Number.isInteger(port) ||
+      port! < 1 ||
+      port! > 65535
+    )
+      throw new TypeError(
+        `mapAddress must return { host, port } with a port from 1 to 65535, got ${JSON.stringify(mapped)} for ${address.host}:${address.port}`,
+      );
+    return { host, port: port as number };
   };
 }

@@ -36,12 +36,15 @@ export function sentinelDial(options: SentinelDialOptions): SentinelDial {
         ? null
         : AbortSignal.timeout(Math.min(settings.dialTimeoutMs, 2 ** 31 - 1));
     const limit = deadline === null ? signal : AbortSignal.any([signal, deadline]);
-    const attempts: SentinelAttempt[] = [];
+    let attempts: SentinelAttempt[] = [];
+    let lastPass: SentinelAttempt[] = [];
     const wanted = `${settings.role === 'master' ? 'master' : 'a replica of'} "${settings.masterName}"`;
     try {
       for (let pass = 0; ; pass++) {
-        // Only the last pass is kept for the error: the rest say the same, or are out of date.
-        attempts.length = 0;
+        // Only the last whole pass (and the one cut short) goes in the error: earlier passes say
+        // the same, or are out of date.
+        if (attempts.length > 0) lastPass = attempts;
+        attempts = [];
         const found = await findNodeOnce(settings, list, limit, attempts, pickReplica);
         if (found !== null) {
           const address = formatAddress(found.address);
@@ -55,6 +58,7 @@ export function sentinelDial(options: SentinelDialOptions): SentinelDial {
       if (signal.aborted) throw signal.reason;
       if (limit.aborted)
         throw new SentinelError(`found no ${wanted} within ${settings.dialTimeoutMs} ms`, [
+          ...lastPass,
           ...attempts,
         ]);
       throw error;

@@ -1,17 +1,20 @@
-import { formatAddress, type NodeAddress, type SentinelEndpoint } from './node-address.js';
+import { type NodeAddress, type SentinelEndpoint, sameSentinelKey } from './node-address.js';
 
 /**
  * SentinelList is the order in which sentinels are asked: the one that last gave an answer that
- * held up is first, as the Sentinel client protocol asks; sentinels the group reports are added
- * at the end, with the credentials of the configured ones.
+ * held up is first, as the Sentinel client protocol asks. The configured sentinels always stay;
+ * the ones the group reports (`SENTINEL SENTINELS`) are replaced by each new report, so the list
+ * never holds more than the configured ones plus the latest report.
  */
 export class SentinelList {
   #endpoints: SentinelEndpoint[];
+  readonly #configured: Set<SentinelEndpoint>;
   /** Credentials and TLS for sentinels learnt from the group: those of the first configured one. */
   readonly #learnt: Omit<SentinelEndpoint, 'host' | 'port'>;
 
   constructor(configured: SentinelEndpoint[]) {
     this.#endpoints = [...configured];
+    this.#configured = new Set(configured);
     const { host: _host, port: _port, ...credentials } = configured[0] as SentinelEndpoint;
     this.#learnt = credentials;
   }
@@ -29,11 +32,20 @@ export class SentinelList {
     this.#endpoints.unshift(endpoint);
   }
 
-  /** Adds sentinels not in the list yet; none is ever removed (a down one is only asked later). */
-  add(reported: readonly NodeAddress[]): void {
-    const known = new Set(this.#endpoints.map(formatAddress));
-    for (const address of reported) {
-      const key = formatAddress(address);
+  /**
+   * Takes `reporter`'s list of the other sentinels: learnt sentinels it no longer reports go
+   * (except the reporter itself), new ones join the end. A sentinel does not report itself.
+   */
+  replaceReported(reporter: SentinelEndpoint, reported: readonly NodeAddress[]): void {
+    const now = new Map(reported.map((address) => [sameSentinelKey(address), address]));
+    this.#endpoints = this.#endpoints.filter(
+      (endpoint) =>
+        this.#configured.has(endpoint) ||
+        endpoint === reporter ||
+        now.has(sameSentinelKey(endpoint)),
+    );
+    const known = new Set(this.#endpoints.map(sameSentinelKey));
+    for (const [key, address] of now) {
       if (known.has(key)) continue;
       known.add(key);
       this.#endpoints.push({ ...this.#learnt, ...address });

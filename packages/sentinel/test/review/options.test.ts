@@ -12,7 +12,6 @@ it.each([
   ['127.0.0.1:abc'], // observed: [127.0.0.1:abc]:26379
   ['host:'], // observed: [host:]:26379
   ['127.0.0.1:26379/0'], // observed: [127.0.0.1:26379/0]:26379
-  ['[::1]'], // observed: [[::1]]:26379
   ['redis://127.0.0.1:0'], // observed: 127.0.0.1:0 (while "127.0.0.1:0" throws a RangeError)
 ])('refuses the malformed entry %s when the dial function is made', (entry) => {
   expect(make(entry)).toThrow();
@@ -33,3 +32,7 @@ it.each([
     if (!(read instanceof Error)) expect(read).toEqual(expected);
   },
 );
+
+it('reads [::1] alone as the IPv6 loopback on the default port', () => {
+  expect(make('[::1]')()).toEqual(['[::1]:26379']);
+});
