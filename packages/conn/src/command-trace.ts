@@ -47,6 +47,16 @@ export class CommandTrace {
     }
   }
 
+  /** The command goes out on another connection (a client's carry-over): name that one. */
+  retarget(target: TraceTarget): void {
+    const context = this.#context as Mutable<CommandTraceContext> | null;
+    if (context === null) return;
+    context.connectionId = target.connectionId;
+    context.serverAddress = target.serverAddress;
+    context.serverPort = target.serverPort;
+    context.database = target.database;
+  }
+
   /** Shows the outcome as `redaction` says (EXEC after a transaction with secrets). */
   redactWith(redaction: Redaction): void {
     this.#redaction = redaction;
@@ -90,3 +100,5 @@ export class CommandTrace {
     commandTracing.asyncEnd.publish(context);
   }
 }
+
+type Mutable<T> = { -readonly [Key in keyof T]: T[Key] };

@@ -327,6 +327,7 @@ export class Connection implements Conn, AsyncDisposableConn {
     };
     submitRequest = (conn, request) => {
       if (conn.#refusal() !== null) return false;
+      request.retarget(conn.#traceSource.target());
       conn.#writer.queue(request);
       conn.#writer.schedule();
       return true;

@@ -6,20 +6,30 @@ export const redactedReply = '?';
 
 const secretCommands = new Set(['AUTH', 'HELLO', 'MIGRATE', 'ACL', 'CONFIG']);
 
-/** Reports whether a command's arguments may hold a password. */
-export function isSecretCommand(command: string): boolean {
-  return secretCommands.has(command.toUpperCase());
+// SENTINEL SET <master> auth-pass <pw>, SENTINEL CONFIG SET sentinel-pass <pw> (and GET's reply).
+const secretSentinelSubcommands = new Set(['SET', 'CONFIG']);
+
+function sentinelSubcommand(args: readonly unknown[]): string {
+  return args.length === 0 ? '' : asText(args[0]).toUpperCase();
 }
 
-/** Reports whether a command's reply may hold a password: CONFIG and ACL. */
-export function hidesReply(command: string): boolean {
+/** Reports whether a command's arguments may hold a password. */
+export function isSecretCommand(command: string, args: readonly unknown[] = []): boolean {
   const name = command.toUpperCase();
+  if (name === 'SENTINEL') return secretSentinelSubcommands.has(sentinelSubcommand(args));
+  return secretCommands.has(name);
+}
+
+/** Reports whether a command's reply may hold a password: CONFIG, ACL and SENTINEL CONFIG. */
+export function hidesReply(command: string, args: readonly unknown[] = []): boolean {
+  const name = command.toUpperCase();
+  if (name === 'SENTINEL') return sentinelSubcommand(args) === 'CONFIG';
   return name === 'CONFIG' || name === 'ACL';
 }
 
 /** Replaces arguments that may hold a password with '?', so traces and logs never show one. */
 export function redactArgs(command: string, args: readonly unknown[]): readonly unknown[] {
-  return isSecretCommand(command) ? args.map(() => redactedReply) : args;
+  return isSecretCommand(command, args) ? args.map(() => redactedReply) : args;
 }
 
 /**
@@ -40,6 +50,11 @@ export function secretArgs(command: string, args: readonly unknown[]): string[] 
       return configSecrets(words);
     case 'MIGRATE':
       return migrateSecrets(words);
+    case 'SENTINEL':
+      // SENTINEL SET <master> option value ..., SENTINEL CONFIG SET option value ...: every value.
+      return sentinelSubcommand(args) === 'SET'
+        ? words.slice(2).filter((_, index) => index % 2 === 1)
+        : configSecrets(words.slice(1));
     default:
       return [];
   }
@@ -111,7 +126,7 @@ function migrateSecrets(words: string[]): string[] {
  * without HELLO answers "unknown command 'HELLO', with args beginning with: '3' 'AUTH' 'user' 'pw'".
  */
 export function redactError(command: string, args: readonly unknown[], error: unknown): unknown {
-  if (!isSecretCommand(command) || !(error instanceof ReplyError)) return error;
+  if (!isSecretCommand(command, args) || !(error instanceof ReplyError)) return error;
   const redacted = redactText(error.message, secretArgs(command, args));
   return redacted === error.message ? error : new ReplyError(redacted);
 }
@@ -158,8 +173,8 @@ export const showAll: Redaction = { reply: (reply) => reply, error: (error) => e
 
 /** How to show the outcome of `command`: a secret command's reply hidden, its errors redacted. */
 export function commandRedaction(command: string, args: readonly unknown[]): Redaction {
-  if (!isSecretCommand(command)) return showAll;
-  const hides = hidesReply(command);
+  if (!isSecretCommand(command, args)) return showAll;
+  const hides = hidesReply(command, args);
   return {
     reply: (reply) => (hides ? redactedReply : reply),
     error: (error) => redactError(command, args, error),

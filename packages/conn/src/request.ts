@@ -164,6 +164,11 @@ export class Request {
     this.#trace = new CommandTrace(command, args, target);
   }
 
+  /** A client moved the request to another connection: its trace names that one from now on. */
+  retarget(target: TraceTarget): void {
+    this.#trace?.retarget(target);
+  }
+
   /** EXEC after a transaction with secrets: its caller's errors and its trace redacted so. */
   redactExecWith(redaction: ExecRedaction): void {
     this.execRedaction = redaction;

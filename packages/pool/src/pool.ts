@@ -135,8 +135,13 @@ export class Pool {
   }
 
   /** Closes idle connections and rejects waiters; borrowed connections close when returned. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  close(): Promise<void> {
+    // A second call (a shutdown hook, then `await using`) waits for the same closing.
+    this.#closingDone ??= this.#close();
+    return this.#closingDone;
+  }
+
+  async #close(): Promise<void> {
     this.#closing.abort(new PoolClosedError());
     for (const waiter of this.#waiters.splice(0)) waiter.reject(new PoolClosedError());
     await Promise.all(this.#idle.splice(0).map((idle) => this.#discard(idle.conn, false)));
@@ -153,6 +158,9 @@ export class Pool {
   get #closed(): boolean {
     return this.#closing.signal.aborted;
   }
+
+  /** What close() returns to every caller. */
+  #closingDone: Promise<void> | null = null;
 
   /** `get` under one signal (the caller's limits), or none. */
   async #get(signal: AbortSignal | undefined): Promise<PooledConn> {

@@ -139,8 +139,16 @@ export class Subscriber implements AsyncIterable<SubscriberEvent> {
   }
 
   /** Stops: aborts a dial in progress, closes the connection and ends every reader. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  close(): Promise<void> {
+    // A second call waits for the same closing, not just for the first to have started.
+    this.#closingDone ??= this.#close();
+    return this.#closingDone;
+  }
+
+  /** What close() returns to every caller. */
+  #closingDone: Promise<void> | null = null;
+
+  async #close(): Promise<void> {
     const closed = new ConnectionError('subscriber closed', { code: 'ERR_CLOSED' });
     this.#lifetime.abort(closed);
     this.#events.fail(closed);

@@ -87,6 +87,10 @@ async function* cursorLoop<T>(
   do {
     const reply = await callWith(doer, signal, command, [...key, cursor, ...extra]);
     const [next, elements] = readBatch(reply, name);
+    // Redis never answers with the cursor it was given (only the end is 0 again): a server that
+    // does would keep this loop going for ever.
+    if (next !== '0' && next === cursor)
+      throw new ReplyTypeError(name, 'a cursor other than the one sent', next);
     cursor = next;
     for (const item of convert(elements, name)) {
       throwIfAborted(signal);
@@ -103,5 +107,6 @@ function readBatch(reply: Reply, name: string): [cursor: string, elements: Reply
   const cursor = Buffer.isBuffer(reply[0]) || typeof reply[0] === 'string' ? String(reply[0]) : '';
   // A cursor is an unsigned 64-bit number in decimal: kept as text, it cannot lose precision.
   if (!/^\d+$/.test(cursor)) throw new ReplyTypeError(name, 'a decimal cursor', reply[0]);
-  return [cursor, reply[1]];
+  // "00" is the end too; other leading zeros are dropped so that cursors compare as numbers.
+  return [cursor.replace(/^0+(?=\d)/, ''), reply[1]];
 }

@@ -39,7 +39,10 @@ export interface AutoClaimReply<Claimed = StreamEntry> {
   next: string;
   /** The entries (or, with JUSTID, the IDs) claimed. */
   claimed: Claimed[];
-  /** Pending IDs whose entries were deleted: the server removed them from the pending list. Empty before Redis 7. */
+  /**
+   * Pending IDs whose entries were deleted: the server removed them from the pending list. Empty
+   * before Redis 7, which sends a nil in `claimed` instead (skipped: its ID is not given).
+   */
   deletedIds: string[];
 }
 
@@ -54,8 +57,14 @@ function readEntry(reply: Reply, name: string, nilFields: boolean): GroupStreamE
   };
 }
 
+/**
+ * A list of entries. A nil in place of an entry is skipped: Redis before 7.0 answers XCLAIM and
+ * XAUTOCLAIM so for an entry deleted while pending, and the entries around it were claimed.
+ */
 const readEntries = (reply: Reply, name: string) =>
-  toValues(reply, name).map((entry) => readEntry(entry, name, false) as StreamEntry);
+  toValues(reply, name).flatMap((entry) =>
+    entry === null ? [] : [readEntry(entry, name, false) as StreamEntry],
+  );
 
 /** Per-stream entries of XREAD/XREADGROUP: a RESP2 array of pairs or a RESP3 map; nil is none. */
 function readStreams<Entry>(
@@ -70,7 +79,10 @@ function readStreams<Entry>(
   }));
 }
 
-/** streamEntries converts an XRANGE, XREVRANGE or XCLAIM reply. */
+/**
+ * streamEntries converts an XRANGE, XREVRANGE or XCLAIM reply. The nil that Redis before 7.0
+ * sends for an entry XCLAIM found deleted is skipped.
+ */
 export const streamEntries: Helper<StreamEntry[]> = helper((reply) =>
   readEntries(reply, 'streamEntries'),
 );

@@ -15,7 +15,7 @@ it("traces the client's commands with the connection they went out on", async ()
   tracingChannel('x:conn:connect').asyncEnd.subscribe(onConnect);
   try {
     const client = createClient(redis.url);
-    // Issued before the first connection is up: no connection to name yet.
+    // Issued before the first connection is up: named at its end by the one it went out on.
     const early = client.do('SET', 'k', 'v');
     await early;
     await client.do('GET', 'k');
@@ -27,7 +27,11 @@ it("traces the client's commands with the connection they went out on", async ()
   const [set, get] = ['SET', 'GET'].map((name) =>
     commands.find((context) => context.command === name),
   );
-  expect(set).toMatchObject({ command: 'SET', connectionId: 0, serverAddress: undefined });
+  expect(set).toMatchObject({
+    command: 'SET',
+    connectionId: connects[0]?.connectionId,
+    serverAddress: '127.0.0.1',
+  });
   expect(get).toMatchObject({
     command: 'GET',
     connectionId: connects[0]?.connectionId,

@@ -37,14 +37,13 @@ async function scanAgainst(cursor: string): Promise<{ outcome: string; scans: nu
   return { outcome, scans };
 }
 
-it.each(['7', '00'])(
-  'SCAN answered with cursor %s and no keys, again and again: the iteration ends with an error',
-  async (cursor) => {
-    const { outcome, scans } = await scanAgainst(cursor);
-    // Observed: 'still pending after 1.5 s', with thousands of SCANs sent.
-    expect({ outcome, manyScans: scans > 100 }).toEqual({
-      outcome: 'rejected: ReplyTypeError',
-      manyScans: false,
-    });
-  },
-);
+it('SCAN answered with cursor 7 and no keys, again and again: the iteration ends with an error', async () => {
+  const { outcome, scans } = await scanAgainst('7');
+  // Observed before the fix: 'still pending after 1.5 s', with thousands of SCANs sent.
+  expect({ outcome, scans }).toEqual({ outcome: 'rejected: ReplyTypeError', scans: 2 });
+});
+
+it('SCAN answered with cursor "00" ends the iteration: zero spelled with two digits is the end', async () => {
+  const { outcome, scans } = await scanAgainst('00');
+  expect({ outcome, scans }).toEqual({ outcome: 'settled', scans: 1 });
+});
