@@ -179,8 +179,15 @@ it('follows a kill -9 of the master (RESP2): every call settles, writes resume o
   await new Promise((resolve) => setTimeout(resolve, 500));
   const reports = await stopLoad();
   settledEveryCall('kill -9:', reports, { promotedAfterMs, gaps: app.gaps() });
-  // Writes go to the promoted replica, and none of the app's connections reached the old master.
+  // Writes go to the promoted replica, from the client and from the pool, and none of the app's
+  // connections reached the old master.
   expect(await portOf(app.client)).toBe(replica.port);
+  const clientCount = await app.client.do('INCR', 'writes:client');
+  const poolCount = await app.pool.do('INCR', 'writes:pool');
+  expect(await nodeCommand(replica.port, 'MGET', 'writes:client', 'writes:pool')).toEqual([
+    Buffer.from(String(clientCount)),
+    Buffer.from(String(poolCount)),
+  ]);
   expect(appOnOldMaster).toEqual([]);
   const failures = [...reports.writes!.failures.keys(), ...reports.poolWrites!.failures.keys()];
   expect(failures.filter((failure) => failure.includes('READONLY'))).toEqual([]);
