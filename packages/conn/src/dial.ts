@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { connect as netConnect, type Socket } from 'node:net';
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
 import { type Reply, ReplyError } from '@x/resp';
@@ -45,8 +46,15 @@ export interface DialOptions extends ConnOptions {
 export async function dial(address?: string, options: DialOptions = {}): Promise<Connection> {
   const settings = dialSettings(address, options);
   if (!connectTracing.hasSubscribers) return open(settings);
-  return traceConnect(settings, () => open(settings));
+  // Stores bound to the channel are entered for the dial, not for the connection's life: the
+  // socket, whose events (replies, pushes) run in the context it was made in, is made outside.
+  const outside = AsyncLocalStorage.snapshot();
+  return traceConnect(settings, () => open(settings, outside));
 }
+
+/** Runs `make` in some async context; by default the current one. */
+type ContextRunner = <T>(make: () => T) => T;
+const here: ContextRunner = (make) => make();
 
 /** The settings of a dial, checked before anything connects. */
 function dialSettings(address: string | undefined, options: DialOptions): DialOptions {
@@ -63,7 +71,10 @@ function dialSettings(address: string | undefined, options: DialOptions): DialOp
 }
 
 /** Connects, then runs the handshake: the dial proper. */
-async function open(settings: DialOptions): Promise<Connection> {
+async function open(
+  settings: DialOptions,
+  makeSocketIn: ContextRunner = here,
+): Promise<Connection> {
   const { timeoutMs, keepAliveMs } = checkDialOptions(settings);
   const deadline = AbortSignal.timeout(
     timeoutMs === 0 ? 2 ** 31 - 1 : Math.min(timeoutMs, 2 ** 31 - 1),
@@ -74,7 +85,7 @@ async function open(settings: DialOptions): Promise<Connection> {
       ? settings.signal.reason
       : new TimeoutError(`connect timed out after ${timeoutMs} ms`);
 
-  const socket = await openSocket(settings, signal, whyAborted);
+  const socket = await openSocket(settings, signal, whyAborted, makeSocketIn);
   if (settings.noDelay !== false) socket.setNoDelay(true);
   // Infinity, like 0, means no keep-alive probes: setKeepAlive would take it as the OS default.
   if (keepAliveMs > 0) socket.setKeepAlive(true, keepAliveMs);
@@ -166,6 +177,7 @@ function openSocket(
   settings: DialOptions,
   signal: AbortSignal,
   whyAborted: () => unknown,
+  makeSocketIn: ContextRunner,
 ): Promise<Socket> {
   return new Promise<Socket>((resolve, reject) => {
     if (signal.aborted) return reject(whyAborted());
@@ -174,13 +186,15 @@ function openSocket(
     let socket: Socket;
     let readyEvent = 'connect';
     if (settings.path !== undefined) {
-      socket = netConnect({ path: settings.path });
+      const path = settings.path;
+      socket = makeSocketIn(() => netConnect({ path }));
     } else if (settings.tls) {
       const tlsOptions = settings.tls === true ? {} : settings.tls;
-      socket = tlsConnect({ servername: isIp(host) ? undefined : host, ...tlsOptions, host, port });
+      const servername = isIp(host) ? undefined : host;
+      socket = makeSocketIn(() => tlsConnect({ servername, ...tlsOptions, host, port }));
       readyEvent = 'secureConnect';
     } else {
-      socket = netConnect({ host, port });
+      socket = makeSocketIn(() => netConnect({ host, port }));
     }
     const where = settings.path ?? `${host}:${port}`;
     const onAbort = () => {

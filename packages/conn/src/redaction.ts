@@ -9,8 +9,10 @@ const secretCommands = new Set(['AUTH', 'HELLO', 'MIGRATE', 'ACL', 'CONFIG']);
 // SENTINEL SET <master> auth-pass <pw>, SENTINEL CONFIG SET sentinel-pass <pw> (and GET's reply).
 const secretSentinelSubcommands = new Set(['SET', 'CONFIG']);
 
+/** The first word sent after SENTINEL: an array argument is sent flattened, so look inside it. */
 function sentinelSubcommand(args: readonly unknown[]): string {
-  return args.length === 0 ? '' : asText(args[0]).toUpperCase();
+  const first = Array.isArray(args[0]) ? args[0][0] : args[0];
+  return first === undefined ? '' : asText(first).toUpperCase();
 }
 
 /** Reports whether a command's arguments may hold a password. */

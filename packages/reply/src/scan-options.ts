@@ -3,17 +3,17 @@ import { type DoerArg, typeName } from './doer.js';
 /** ScanOptions narrow an HSCAN, SSCAN or ZSCAN iteration; every option is optional. */
 export interface ScanOptions {
   /** Glob-style pattern (MATCH). The server filters each batch after reading it, so a rare match may take many calls. */
-  readonly match?: string | Uint8Array;
+  readonly match?: string | Uint8Array | undefined;
   /** How many elements the server looks at per call (COUNT): a hint, not a limit. Server default 10. */
-  readonly count?: number;
+  readonly count?: number | undefined;
   /** Aborting it rejects the iteration with the signal's reason, at once; no further call is made. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** ScanKeysOptions narrow a SCAN iteration: ScanOptions and the key type. */
 export interface ScanKeysOptions extends ScanOptions {
   /** Only keys of this type (TYPE): `string`, `list`, `set`, `zset`, `hash`, `stream`, or a module type's name. */
-  readonly type?: string;
+  readonly type?: string | undefined;
 }
 
 /** What a cursor loop needs from its options. */

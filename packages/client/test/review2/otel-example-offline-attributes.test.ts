@@ -24,22 +24,22 @@ it("the README's OpenTelemetry example names the server of a client's first comm
   const spans = new WeakMap<object, { attributes: Record<string, unknown>; ended: boolean }>();
   const ended: Record<string, unknown>[] = [];
   const commands = tracingChannel(tracingChannelNames.command);
-  // As in packages/conn/README.md.
+  // As in packages/conn/README.md since the fix: the server attributes are set at asyncEnd.
   const onStart = (message: unknown) => {
     const context = message as CommandTraceContext;
-    const attributes = {
-      'db.system': 'redis',
-      'db.operation.name': context.command,
-      'db.namespace': String(context.database),
-      'server.address': context.serverAddress,
-      'server.port': context.serverPort,
-    };
+    const attributes = { 'db.system': 'redis', 'db.operation.name': context.command };
     spans.set(context, { attributes, ended: false });
   };
   const onAsyncEnd = (message: unknown) => {
-    const span = spans.get(message as object);
-    if (span !== undefined && (message as CommandTraceContext).command === 'SET')
-      ended.push(span.attributes);
+    const context = message as CommandTraceContext;
+    const span = spans.get(context);
+    if (span === undefined || context.command !== 'SET') return;
+    Object.assign(span.attributes, {
+      'db.namespace': String(context.database),
+      'server.address': context.serverAddress,
+      'server.port': context.serverPort,
+    });
+    ended.push(span.attributes);
   };
   commands.start.subscribe(onStart);
   commands.asyncEnd.subscribe(onAsyncEnd);

@@ -32,6 +32,7 @@ it('a push listener does not run inside the store bound to the dial', async () =
   await publisher.do('PUBLISH', 'news', 'hello');
   await expect.poll(() => seen.length).toBeGreaterThan(0);
   await Promise.all([conn.close(), publisher.close()]);
-  // Observed: [ 'connect span' ].
-  expect(seen).toEqual([undefined]);
+  // Observed before the fix: [ 'connect span' ] (the subscribe confirmation may add one more).
+  expect(seen.length).toBeGreaterThan(0);
+  expect(seen.filter((store) => store !== undefined)).toEqual([]);
 });
