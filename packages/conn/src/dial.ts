@@ -7,7 +7,7 @@ import { Connection, traceSourceOf } from './connection.js';
 import { connectTracing, redactText } from './diagnostics.js';
 import { traceConnect } from './dial-trace.js';
 import { ConnectionError, TimeoutError } from './errors.js';
-import { readTimeLimit } from './time-limit.js';
+import { readTimeLimit, timeoutSignal } from './time-limit.js';
 import { parseRedisUrl, type UrlSettings } from './url.js';
 
 /** DialOptions says where and how to connect; every field has a default. */
@@ -76,9 +76,7 @@ async function open(
   makeSocketIn: ContextRunner = here,
 ): Promise<Connection> {
   const { timeoutMs, keepAliveMs } = checkDialOptions(settings);
-  const deadline = AbortSignal.timeout(
-    timeoutMs === 0 ? 2 ** 31 - 1 : Math.min(timeoutMs, 2 ** 31 - 1),
-  );
+  const deadline = timeoutSignal(timeoutMs === 0 ? 2 ** 31 - 1 : timeoutMs);
   const signal = settings.signal ? AbortSignal.any([settings.signal, deadline]) : deadline;
   const whyAborted = () =>
     settings.signal?.aborted

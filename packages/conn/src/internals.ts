@@ -24,4 +24,4 @@ export { newRequest } from './new-request.js';
 export { ConnPipeline } from './pipeline.js';
 export { Queue } from './queue.js';
 export { type CarryOver, type Request, RequestState } from './request.js';
-export { LongTimer, readCount, readTimeLimit } from './time-limit.js';
+export { LongTimer, readCount, readTimeLimit, timeoutSignal } from './time-limit.js';

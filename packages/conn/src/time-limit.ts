@@ -52,3 +52,12 @@ export class LongTimer {
     clearTimeout(this.#handle);
   }
 }
+
+/**
+ * An AbortSignal that aborts after `ms`: AbortSignal.timeout takes whole milliseconds up to
+ * 2^31 - 1 only (a fraction throws RangeError; more fires at once), so `ms` is rounded up and
+ * capped (about 24.8 days).
+ */
+export function timeoutSignal(ms: number): AbortSignal {
+  return AbortSignal.timeout(Math.min(Math.ceil(ms), 2 ** 31 - 1));
+}

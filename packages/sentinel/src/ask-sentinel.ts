@@ -1,4 +1,4 @@
-import { type Connection, dial } from '@x/conn';
+import { __internal, type Connection, dial } from '@x/conn';
 import type { Arg, Reply } from '@x/resp';
 import type { SentinelEndpoint } from './node-address.js';
 import type { SentinelSettings } from './options.js';
@@ -14,6 +14,11 @@ export function dialSentinel(
     // A URL's credentials are that sentinel's; the shared ones apply to the rest.
     ...shared,
     ...endpoint,
+    // rediss:// says "TLS"; the shared TLS options (CA, certificate) say how: keep them.
+    tls:
+      endpoint.tls === true && typeof shared.tls === 'object'
+        ? shared.tls
+        : (endpoint.tls ?? shared.tls ?? false),
     connectTimeoutMs: timeoutMs,
     readTimeoutMs: timeoutMs,
     decoder: { bulkStringsAs: 'string' },
@@ -33,7 +38,7 @@ export async function askSentinel(
 ): Promise<Reply[]> {
   const { timeoutMs } = settings.sentinel;
   const limit =
-    timeoutMs === 0 ? signal : AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
+    timeoutMs === 0 ? signal : AbortSignal.any([signal, __internal.timeoutSignal(timeoutMs)]);
   const conn = await dialSentinel(endpoint, settings, limit);
   try {
     const pipeline = conn.pipeline();

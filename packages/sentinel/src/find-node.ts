@@ -1,4 +1,4 @@
-import { type Connection, dial } from '@x/conn';
+import { __internal, type Connection, dial } from '@x/conn';
 import { type Reply, ReplyError } from '@x/resp';
 import { askSentinel } from './ask-sentinel.js';
 import type { SentinelAttempt } from './errors.js';
@@ -52,6 +52,7 @@ export async function findNodeOnce(
       attempts.push({ where: sentinelName, reason: reasonOf(error, 'sentinel.timeoutMs') });
       if (ReplyError.is(error) && !transientCodes.has(error.code))
         refusal ??= new ReplyError(`${error.message} (sentinel ${sentinelName})`);
+      list.demote(sentinel);
       continue;
     }
     if (candidates.length === 0)
@@ -86,6 +87,8 @@ export async function findNodeOnce(
         );
       return { conn, address };
     }
+    // Nothing it named held up: the next dial asks it last.
+    list.demote(sentinel);
   }
   if (refusal !== null) throw refusal;
   return null;
@@ -194,7 +197,7 @@ async function connectChecked(
   const limit =
     settings.checkTimeoutMs === 0
       ? signal
-      : AbortSignal.any([signal, AbortSignal.timeout(settings.checkTimeoutMs)]);
+      : AbortSignal.any([signal, __internal.timeoutSignal(settings.checkTimeoutMs)]);
   let conn: Connection;
   try {
     conn = await dial(undefined, { ...settings.node, ...address, signal: limit });

@@ -139,7 +139,8 @@ function checkedMap(
       port! > 65535
     )
       throw new TypeError(
-        `mapAddress must return { host, port } with a port from 1 to 65535, got ${JSON.stringify(mapped)} for ${address.host}:${address.port}`,
+        // What it returned is never shown: it may be a URL or an object holding a password.
+        `mapAddress must return { host, port } with a port from 1 to 65535 (what it returned is not shown), for ${address.host}:${address.port}`,
       );
     return { host, port: port as number };
   };

@@ -32,9 +32,7 @@ export function sentinelDial(options: SentinelDialOptions): SentinelDial {
 
   const dialNode = async ({ signal }: { signal: AbortSignal }): Promise<Connection> => {
     const deadline =
-      settings.dialTimeoutMs === 0
-        ? null
-        : AbortSignal.timeout(Math.min(settings.dialTimeoutMs, 2 ** 31 - 1));
+      settings.dialTimeoutMs === 0 ? null : __internal.timeoutSignal(settings.dialTimeoutMs);
     const limit = deadline === null ? signal : AbortSignal.any([signal, deadline]);
     let attempts: SentinelAttempt[] = [];
     let lastPass: SentinelAttempt[] = [];
@@ -76,7 +74,11 @@ export function sentinelDial(options: SentinelDialOptions): SentinelDial {
  */
 function endOnReadOnly(conn: Connection, address: string): void {
   __internal.watchErrorReplies(conn, (reply: ReplyError) => {
-    if (reply.code !== 'READONLY') return;
+    // Inside MULTI the write is refused at EXEC: EXECABORT ... because of: READONLY ...
+    const demoted =
+      reply.code === 'READONLY' ||
+      (reply.code === 'EXECABORT' && /\bREADONLY\b/.test(reply.message));
+    if (!demoted) return;
     __internal.watchErrorReplies(conn, null);
     queueMicrotask(() => conn.destroy(new DemotedMasterError(address)));
   });

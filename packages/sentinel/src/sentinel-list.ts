@@ -2,7 +2,7 @@ import { type NodeAddress, type SentinelEndpoint, sameSentinelKey } from './node
 
 /**
  * SentinelList is the order in which sentinels are asked: the one that last gave an answer that
- * held up is first, as the Sentinel client protocol asks. The configured sentinels always stay;
+ * held up is first, as the Sentinel client protocol asks, and one that failed goes last. The configured sentinels always stay;
  * the ones the group reports (`SENTINEL SENTINELS`) are replaced by each new report, so the list
  * never holds more than the configured ones plus the latest report.
  */
@@ -30,6 +30,14 @@ export class SentinelList {
     if (index <= 0) return;
     this.#endpoints.splice(index, 1);
     this.#endpoints.unshift(endpoint);
+  }
+
+  /** Moves `endpoint` to the end: it failed (down, hung, did not know, named a bad node). */
+  demote(endpoint: SentinelEndpoint): void {
+    const index = this.#endpoints.indexOf(endpoint);
+    if (index < 0 || index === this.#endpoints.length - 1) return;
+    this.#endpoints.splice(index, 1);
+    this.#endpoints.push(endpoint);
   }
 
   /**
