@@ -44,20 +44,26 @@ export interface DialOptions extends ConnOptions {
  * socket path, or left out for options alone.
  */
 export async function dial(address?: string, options: DialOptions = {}): Promise<Connection> {
-  const settings = dialSettings(address, options);
-  if (!connectTracing.hasSubscribers) return open(settings);
+  const { settings, limits } = dialSettings(address, options);
+  if (!connectTracing.hasSubscribers) return open(settings, limits);
   // Stores bound to the channel are entered for the dial, not for the connection's life: the
   // socket, whose events (replies, pushes) run in the context it was made in, is made outside.
   const outside = AsyncLocalStorage.snapshot();
-  return traceConnect(settings, () => open(settings, outside));
+  return traceConnect(settings, () => open(settings, limits, outside));
 }
 
 /** Runs `make` in some async context; by default the current one. */
 type ContextRunner = <T>(make: () => T) => T;
 const here: ContextRunner = (make) => make();
 
-/** The settings of a dial, checked before anything connects. */
-function dialSettings(address: string | undefined, options: DialOptions): DialOptions {
+/** The time limits of a dial, read once by checkDialOptions. */
+type DialLimits = ReturnType<typeof checkDialOptions>;
+
+/** The settings of a dial and its time limits, checked before anything connects. */
+function dialSettings(
+  address: string | undefined,
+  options: DialOptions,
+): { settings: DialOptions; limits: DialLimits } {
   const fromAddress = addressSettings(address);
   const settings: DialOptions = { ...fromAddress, ...withoutUndefined(options) };
   // A rediss:// or valkeys:// URL promises TLS; an option must not quietly send the password in
@@ -66,16 +72,15 @@ function dialSettings(address: string | undefined, options: DialOptions): DialOp
     throw new TypeError(
       'a rediss:// or valkeys:// URL needs TLS: remove `tls: false` or use redis:// or valkey://',
     );
-  checkDialOptions(settings);
-  return settings;
+  return { settings, limits: checkDialOptions(settings) };
 }
 
 /** Connects, then runs the handshake: the dial proper. */
 async function open(
   settings: DialOptions,
+  { timeoutMs, keepAliveMs }: DialLimits,
   makeSocketIn: ContextRunner = here,
 ): Promise<Connection> {
-  const { timeoutMs, keepAliveMs } = checkDialOptions(settings);
   const deadline = timeoutSignal(timeoutMs === 0 ? 2 ** 31 - 1 : timeoutMs);
   const signal = settings.signal ? AbortSignal.any([settings.signal, deadline]) : deadline;
   const whyAborted = () =>

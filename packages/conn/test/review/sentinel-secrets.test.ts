@@ -1,7 +1,8 @@
-import { type FakeServer, startFakeServer } from '@x/test-redis';
+import type { FakeServer } from '@x/test-redis';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { type CommandTraceContext, dial, tracingChannelNames } from '../../src/index.js';
 import { recordTraces, type TraceRecorder } from '../tracing/trace-recorder.js';
+import { startSentinelStandIn } from './sentinel-stand-in.js';
 
 // Review: "secrets never appear in traces". The redaction list is AUTH, HELLO, ACL, CONFIG and
 // MIGRATE; SENTINEL's own password-setting subcommands are not on it, so the x:conn:command
@@ -24,12 +25,7 @@ afterEach(async () => {
 });
 
 it('SENTINEL SET auth-pass and SENTINEL CONFIG SET/GET sentinel-pass never show the password', async () => {
-  fake = await startFakeServer({
-    onCommand: (command) =>
-      command.slice(1, 3).join(' ').toUpperCase() === 'CONFIG GET'
-        ? ['sentinel-pass', 'sentinel-s3cret']
-        : 'OK',
-  });
+  fake = await startSentinelStandIn();
   const conn = await dial(fake.url);
   await conn.do('SENTINEL', 'SET', 'mymaster', 'auth-pass', 'master-s3cret');
   await conn.do('SENTINEL', 'CONFIG', 'SET', 'sentinel-pass', 'sentinel-s3cret');

@@ -1,4 +1,4 @@
-import { type FakeServer, startFakeServer } from '@x/test-redis';
+import type { FakeServer } from '@x/test-redis';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import {
   type CommandTraceContext,
@@ -6,6 +6,7 @@ import {
   newLoggingConn,
   tracingChannelNames,
 } from '../../src/index.js';
+import { startSentinelStandIn } from '../review/sentinel-stand-in.js';
 import { recordTraces, type TraceRecorder } from '../tracing/trace-recorder.js';
 
 // Review 2: an argument may be an array, flattened one level on the wire (the `Arg` type, and
@@ -27,17 +28,8 @@ afterEach(async () => {
   await fake?.close();
 });
 
-function sentinel(): Promise<FakeServer> {
-  return startFakeServer({
-    onCommand: (command) =>
-      command.slice(1, 3).join(' ').toUpperCase() === 'CONFIG GET'
-        ? ['sentinel-pass', 'sentinel-s3cret']
-        : 'OK',
-  });
-}
-
 it('SENTINEL with its arguments in one array: the trace never shows the password', async () => {
-  fake = await sentinel();
+  fake = await startSentinelStandIn();
   const conn = await dial(fake.url);
   await conn.do('SENTINEL', ['SET', 'mymaster', 'auth-pass', 'master-s3cret']);
   await conn.do('SENTINEL', ['CONFIG', 'SET', 'sentinel-pass', 'sentinel-s3cret']);
@@ -53,7 +45,7 @@ it('SENTINEL with its arguments in one array: the trace never shows the password
 });
 
 it('SENTINEL with its arguments in one array: newLoggingConn never logs the password', async () => {
-  fake = await sentinel();
+  fake = await startSentinelStandIn();
   const lines: string[] = [];
   const logged = newLoggingConn(await dial(fake.url), (line) => lines.push(line));
   await logged.do('SENTINEL', ['SET', 'mymaster', 'auth-pass', 'master-s3cret']);

@@ -1,7 +1,5 @@
-import { type Connection, dial } from '@x/conn';
-import { type FakeServer, startFakeServer } from '@x/test-redis';
-import { afterEach, expect, it } from 'vitest';
-import { scanIterator } from '../../src/index.js';
+import { expect, it } from 'vitest';
+import { useScanAgainst } from '../review/scan-against.js';
 
 // Review 2: the first round's fix stops a server that answers SCAN with the cursor it was sent.
 // A server (or proxy) that alternates two cursors -- sent 0, answers 5; sent 5, answers 9; sent
@@ -10,31 +8,10 @@ import { scanIterator } from '../../src/index.js';
 // answers. The README claims the iterators end with ReplyTypeError on a looping cursor; the
 // house bar says no hangs. A cursor seen before in the same iteration means a loop.
 
-let fake: FakeServer | undefined;
-let conn: Connection | undefined;
-afterEach(async () => {
-  conn?.destroy();
-  await fake?.close();
-});
+const scanAgainst = useScanAgainst();
 
 it('SCAN answered with two cursors in turn (5, 9, 5, 9, ...): the iteration ends, it does not spin', async () => {
-  let scans = 0;
-  fake = await startFakeServer({
-    onCommand: ([name, cursor]) => {
-      if (name?.toUpperCase() !== 'SCAN') return 'OK';
-      scans++;
-      return [String(cursor) === '5' ? '9' : '5', []];
-    },
-  });
-  conn = await dial(fake.url);
-  const iterator = scanIterator(conn);
-  const outcome = await Promise.race([
-    iterator.next().then(
-      () => 'settled',
-      (error: unknown) => `rejected: ${(error as Error).name}`,
-    ),
-    new Promise<string>((resolve) => setTimeout(() => resolve('still pending after 1 s'), 1_000)),
-  ]);
+  const { outcome, scans } = await scanAgainst((sent) => (sent === '5' ? '9' : '5'), 1_000);
   // Observed: 'still pending after 1 s' with thousands of SCANs sent.
   expect({ outcome, spinning: scans > 10 }).toEqual({
     outcome: 'rejected: ReplyTypeError',

@@ -1,6 +1,13 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { ReplyError, type ReplyValue } from '@x/resp';
-import { type FakeConnection, type FakeServer, startFakeServer } from '@x/test-redis';
+import {
+  type FakeConnection,
+  type FakeServer,
+  type RedisServer,
+  startFakeServer,
+  startRedisServer,
+} from '@x/test-redis';
+import { afterAll, beforeAll } from 'vitest';
 
 /** A scripted sentinel for the review: every answer is a function the test can change. */
 export interface ReviewSentinel extends FakeServer {
@@ -101,4 +108,37 @@ export async function until(what: string, check: () => boolean | Promise<boolean
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(20);
   }
+}
+
+/** A real master and a review sentinel that names it, shared by a file's tests. */
+export interface MasterAndSentinel {
+  readonly master: RedisServer;
+  readonly sentinel: ReviewSentinel;
+}
+
+/** Starts a master and a sentinel naming it before the file's tests, and stops both after. */
+export function useMasterAndSentinel(): MasterAndSentinel {
+  let master: RedisServer | undefined;
+  let sentinel: ReviewSentinel | undefined;
+  beforeAll(async () => {
+    const started = await startRedisServer();
+    master = started;
+    sentinel = await startReviewSentinel(() => [started.host, String(started.port)]);
+  });
+  afterAll(async () => {
+    await sentinel?.close();
+    await master?.stop();
+  });
+  const running = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('only inside tests and hooks');
+    return value;
+  };
+  return {
+    get master() {
+      return running(master);
+    },
+    get sentinel() {
+      return running(sentinel);
+    },
+  };
 }

@@ -3,29 +3,19 @@
 // sentinel make it grow without bound (memory, and every pass that reaches the tail asks dead
 // addresses, each costing up to sentinel.timeoutMs). A sentinel configured by name is also asked
 // twice per pass once the group reports it by IP.
-import { type RedisServer, startRedisServer } from '@x/test-redis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { sentinelDial } from '../../src/index.js';
-import { type ReviewSentinel, startReviewSentinel } from './helpers.js';
+import { useMasterAndSentinel } from './helpers.js';
 
-let x: RedisServer;
-let sentinel: ReviewSentinel;
-beforeAll(async () => {
-  x = await startRedisServer();
-  sentinel = await startReviewSentinel(() => [x.host, String(x.port)]);
-});
-afterAll(async () => {
-  await sentinel?.close();
-  await x?.stop();
-});
+const setup = useMasterAndSentinel();
 
 it('sentinels reported with changing addresses do not grow the list without bound', async () => {
   let n = 0;
-  sentinel.sentinels = () => [
+  setup.sentinel.sentinels = () => [
     ['name', `s${n}`, 'ip', `10.0.${Math.floor(n / 250)}.${(n++ % 250) + 1}`, 'port', '26379'],
   ];
   const dial = sentinelDial({
-    sentinels: [sentinel.address],
+    sentinels: [setup.sentinel.address],
     masterName: 'mymaster',
     watchFailovers: false,
   });
@@ -35,9 +25,11 @@ it('sentinels reported with changing addresses do not grow the list without boun
 });
 
 it('a sentinel configured by name is not added again when the group reports it by IP', async () => {
-  sentinel.sentinels = () => [['name', 'self', 'ip', '127.0.0.1', 'port', String(sentinel.port)]];
+  setup.sentinel.sentinels = () => [
+    ['name', 'self', 'ip', '127.0.0.1', 'port', String(setup.sentinel.port)],
+  ];
   const dial = sentinelDial({
-    sentinels: [`localhost:${sentinel.port}`],
+    sentinels: [`localhost:${setup.sentinel.port}`],
     masterName: 'mymaster',
     watchFailovers: false,
   });

@@ -4,21 +4,11 @@
 // "map to where I can reach it") or an object spread from the node options carries the password
 // into every error and log line. Everywhere else the toolkit refuses to echo a value that may hold
 // credentials ("not shown: it may contain a password").
-import { type RedisServer, startRedisServer } from '@x/test-redis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { sentinelDial } from '../../src/index.js';
-import { type ReviewSentinel, startReviewSentinel } from '../review/helpers.js';
+import { useMasterAndSentinel } from '../review/helpers.js';
 
-let x: RedisServer;
-let sentinel: ReviewSentinel;
-beforeAll(async () => {
-  x = await startRedisServer();
-  sentinel = await startReviewSentinel(() => [x.host, String(x.port)]);
-});
-afterAll(async () => {
-  await sentinel?.close();
-  await x?.stop();
-});
+const setup = useMasterAndSentinel();
 
 it.each([
   ['a URL', () => 'redis://:node-secret-3141@10.0.0.5:6380'],
@@ -28,7 +18,7 @@ it.each([
   ],
 ])('a mapAddress returning %s does not put the password in the error', async (_, map) => {
   const dial = sentinelDial({
-    sentinels: [sentinel.address],
+    sentinels: [setup.sentinel.address],
     masterName: 'mymaster',
     connectTimeoutMs: 500,
     mapAddress: map as never,

@@ -6,21 +6,11 @@
 //    promises ("a mistake throws there, not at every reconnect"), or better, being used;
 //  - a value above 2^31-1 ms (a "practically never" limit) fires after 1 ms in Node, so every
 //    sentinel or every node "does not answer": no dial ever succeeds.
-import { type RedisServer, startRedisServer } from '@x/test-redis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { sentinelDial } from '../../src/index.js';
-import { type ReviewSentinel, startReviewSentinel } from '../review/helpers.js';
+import { useMasterAndSentinel } from '../review/helpers.js';
 
-let x: RedisServer;
-let sentinel: ReviewSentinel;
-beforeAll(async () => {
-  x = await startRedisServer();
-  sentinel = await startReviewSentinel(() => [x.host, String(x.port)]);
-});
-afterAll(async () => {
-  await sentinel?.close();
-  await x?.stop();
-});
+const setup = useMasterAndSentinel();
 
 it.each([
   ['checkTimeoutMs: 1500.5', { checkTimeoutMs: 1500.5 }],
@@ -32,7 +22,7 @@ it.each([
   let dial: ReturnType<typeof sentinelDial>;
   try {
     dial = sentinelDial({
-      sentinels: [sentinel.address],
+      sentinels: [setup.sentinel.address],
       masterName: 'mymaster',
       watchFailovers: false,
       connectTimeoutMs: 1_000,
