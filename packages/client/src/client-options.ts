@@ -1,5 +1,6 @@
 import { __internal, type CallOptions, type DialOptions } from '@x/conn';
 import type { PoolOptions } from '@x/pool';
+import { type CacheOptions, type CacheSettings, readCacheOptions } from './cache/cache-options.js';
 
 const { readCount, readTimeLimit } = __internal;
 
@@ -46,6 +47,11 @@ export interface ClientOptions extends Omit<DialOptions, 'signal'> {
   idempotentRetries?: number;
   /** The pool behind `exclusive()`, dialled with the same options. Defaults: maxActive 10, wait. */
   exclusive?: Omit<PoolOptions, 'dial'>;
+  /**
+   * Turns on client-side caching: `client.cache.do('GET', key)` answers from memory until the
+   * server says the key changed. Needs `protocol: 3`. Default: off.
+   */
+  cache?: CacheOptions;
 }
 
 /** ClientSettings are ClientOptions checked, with every default applied. */
@@ -56,6 +62,8 @@ export interface ClientSettings {
   readonly maxOfflineCommands: number;
   readonly idempotentRetries: number;
   readonly exclusive: Omit<PoolOptions, 'dial'>;
+  /** null: no client-side caching. */
+  readonly cache: CacheSettings | null;
   /** What is left for dial(). */
   readonly dialOptions: Omit<DialOptions, 'signal'>;
 }
@@ -70,6 +78,7 @@ export function readClientOptions(options: ClientOptions): ClientSettings {
     maxOfflineCommands,
     idempotentRetries,
     exclusive = {},
+    cache,
     ...dialOptions
   } = options;
   const baseDelayMs = readTimeLimit(reconnect.baseDelayMs, 'reconnect.baseDelayMs', 50);
@@ -94,6 +103,7 @@ export function readClientOptions(options: ClientOptions): ClientSettings {
     idempotentRetries:
       idempotentRetries === 0 ? 0 : readCount(idempotentRetries, 'idempotentRetries', 1),
     exclusive: { maxActive: 10, wait: true, ...exclusive },
+    cache: cache === undefined ? null : readCacheOptions(cache),
     dialOptions,
   };
 }

@@ -9,6 +9,7 @@ import {
 } from '@x/conn';
 import type { PooledConn } from '@x/pool';
 import { type Arg, type Push, type Reply, ReplyError } from '@x/resp';
+import { CacheNeedsResp3Error, ClientCache } from './cache/client-cache.js';
 import { type ClientCallOptions, type ClientSettings, reconnectDelayMs } from './client-options.js';
 import { answersPing, attemptFailure } from './connect-outcome.js';
 import { OfflineQueueFullError } from './errors.js';
@@ -49,7 +50,7 @@ export class Client {
   #status: ClientStatus = 'connecting';
   #conn: Connection | null = null;
   /** Requests waiting for a connection, in send order, each within offlineWaitMs. */
-  readonly #waiting: OfflineQueue;
+  readonly #waiting: OfflineQueue<Request>;
   /** Sends left for requests marked idempotent. */
   readonly #retriesLeft = new WeakMap<Request, number>();
   readonly #carryOver: CarryOver = (request, error) => this.#takeBack(request, error);
@@ -79,6 +80,7 @@ export class Client {
   readonly #pingTimeoutMs: number;
   readonly #statusListeners = new StatusListeners();
   readonly #pushListeners = new Map<(push: Push) => void, () => void>();
+  readonly #cache: ClientCache;
 
   /** Use createClient(). */
   constructor(
@@ -93,6 +95,15 @@ export class Client {
     this.#maxArgBytes = settings.dialOptions.maxArgBytes;
     this.#pingTimeoutMs = settings.dialOptions.connectTimeoutMs ?? 10_000;
     this.#waiting = new OfflineQueue(settings.offlineWaitMs, (expired) => this.#expired(expired));
+    this.#cache = new ClientCache(settings.cache, {
+      waitRefusal: () => (this.#finished ? this.#stopped : this.#refusedBy),
+      lastError: () => this.#lastError,
+      drained: () => this.#wake?.(),
+      offlineWaitMs: settings.offlineWaitMs,
+      maxOfflineCommands: settings.maxOfflineCommands,
+      retries: settings.idempotentRetries,
+      maxArgBytes: this.#maxArgBytes,
+    });
     this.#exclusive = new ExclusivePool(
       settings.exclusive,
       (signal) => this.#dial(AbortSignal.any([signal, this.#stopDialling.signal])),
@@ -104,6 +115,14 @@ export class Client {
   /** Where the client is now. */
   get status(): ClientStatus {
     return this.#status;
+  }
+
+  /**
+   * Client-side caching (with the `cache` option and `protocol: 3`): `client.cache.do('GET', k)`
+   * answers from memory while the server has not said that `k` changed.
+   */
+  get cache(): ClientCache {
+    return this.#cache;
   }
 
   /** Runs a command on the shared connection; waits for a connection when there is none. */
@@ -207,6 +226,7 @@ export class Client {
     this.#finished = true;
     this.#stopDialling.abort(destroyed);
     this.#failWaiting(destroyed);
+    this.#cache.finish(destroyed);
     this.#conn?.destroy(reason);
     // Exclusive work rejects too: its connections go with the client.
     this.#exclusive.destroy(reason);
@@ -241,6 +261,7 @@ export class Client {
     } catch (error) {
       return Promise.reject(error);
     }
+    if (this.#cache.enabled) this.#cache.beforeSend(command, args);
     const promise = request.promise();
     if (options !== undefined && hasCallLimits(options)) {
       // Armed once, here: the time limit covers waiting, sending and any retry together.
@@ -273,6 +294,7 @@ export class Client {
     // Called while the connection fails its requests: handle the loss once it has failed them
     // all, so that calls made from status listeners queue behind every one carried over.
     const conn = this.#conn;
+    if (conn !== null && conn.err() !== null) this.#cache.lost(conn);
     if (conn !== null && conn.err() !== null && !this.#lossNoticed) {
       this.#lossNoticed = true;
       queueMicrotask(() => this.#lost(conn));
@@ -349,13 +371,17 @@ export class Client {
           .catch((error: unknown) => {
             if (!ReplyError.is(error) || !answersPing(error)) throw error;
           });
+        await this.#cache.track(conn, signal, this.#pingTimeoutMs);
         // The connection may have failed in the same read that brought PONG.
         const failed = conn.err();
         if (failed !== null) throw failed;
       } catch (error) {
         conn?.destroy(error);
         if (signal.aborted) return;
-        const failure = attemptFailure(error, this.#optionsChecked);
+        const failure =
+          error instanceof CacheNeedsResp3Error
+            ? 'unusable'
+            : attemptFailure(error, this.#optionsChecked);
         if (failure === 'unusable') {
           this.#cannotConnect(error as Error);
           return;
@@ -393,17 +419,23 @@ export class Client {
     void conn.closed.then(() => this.#lost(conn));
     for (const request of this.#waiting.takeAll())
       if (!submitRequest(conn, request)) this.#wait(request);
+    this.#cache.connected(conn);
     this.#wake?.();
     if (this.#stopped === null) this.#setStatus('ready');
   }
 
   /** The connection failed (or closed): dial again, at once if it had lived a while. */
   #lost(conn: Connection): void {
+    this.#cache.lost(conn);
     if (conn !== this.#conn) return;
     this.#conn = null;
     this.#wake?.();
     // Closing: dial again only for calls issued before close() that wait for a connection.
-    if (this.#finished || (this.#stopped !== null && this.#waiting.size === 0)) return;
+    if (
+      this.#finished ||
+      (this.#stopped !== null && this.#waiting.size === 0 && this.#cache.waitingReads === 0)
+    )
+      return;
     const livedMs = performance.now() - this.#connectedAt;
     if (livedMs >= this.#settings.maxDelayMs) this.#failures = 0;
     else this.#failures++;
@@ -421,6 +453,7 @@ export class Client {
       { cause: error, code: 'ERR_HANDSHAKE' },
     );
     this.#failWaiting(this.#refusedBy);
+    this.#cache.failWaiting(this.#refusedBy);
   }
 
   /** The options cannot work: stop for good. */
@@ -434,11 +467,13 @@ export class Client {
     this.#finished = true;
     this.#closing ??= Promise.resolve();
     this.#failWaiting(stopped);
+    this.#cache.finish(stopped);
   }
 
   #stop(reason: ConnectionError): void {
     if (this.#stopped !== null) return;
     this.#stopped = reason;
+    this.#cache.stop(reason);
     this.#setStatus('closed', this.#lastError);
   }
 
@@ -447,7 +482,8 @@ export class Client {
     // exclusive() work under way runs to its end.
     while (
       !this.#finished &&
-      ((this.#waiting.size > 0 && (this.#conn === null || this.#conn.err() !== null)) ||
+      (((this.#waiting.size > 0 || this.#cache.waitingReads > 0) &&
+        (this.#conn === null || this.#conn.err() !== null)) ||
         this.#exclusive.borrowers > 0)
     )
       await new Promise<void>((resolve) => {
@@ -456,6 +492,7 @@ export class Client {
     this.#wake = null;
     this.#finished = true;
     this.#stopDialling.abort(this.#stopped);
+    this.#cache.finish(this.#stopped);
     await Promise.all([this.#conn?.close(), this.#exclusive.close()]);
   }
 

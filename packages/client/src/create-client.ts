@@ -21,5 +21,10 @@ export function createClient(target?: string | DialFunction, options: ClientOpti
     throw new TypeError(
       `createClient takes a URL, an address or a dial function, got ${target === null ? 'null' : typeof target}`,
     );
+  // Not switched on quietly: RESP3 changes the shape of other replies (maps, sets, doubles).
+  if (settings.cache !== null && settings.dialOptions.protocol !== 3)
+    throw new TypeError(
+      'client-side caching needs protocol: 3 (invalidations arrive as RESP3 push frames)',
+    );
   return new Client((signal) => dial(target, { ...settings.dialOptions, signal }), settings, true);
 }

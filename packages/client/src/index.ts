@@ -1,4 +1,8 @@
 // A type only: clients come from createClient().
+
+export type { CachedCallOptions, CacheOptions } from './cache/cache-options.js';
+export type { CacheStats, ClientCache } from './cache/client-cache.js';
+export { ReadonlyReplyMap } from './cache/frozen-reply.js';
 export type { Client } from './client.js';
 export type { ClientCallOptions, ClientOptions, ReconnectOptions } from './client-options.js';
 export { createClient } from './create-client.js';

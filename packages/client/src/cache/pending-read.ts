@@ -1,0 +1,120 @@
+import type { Reply } from '@x/resp';
+import { type HeldReply, served } from './frozen-reply.js';
+
+/** A caller waiting for one or more keys' values. */
+export interface Waiter {
+  /** `item` settled; `position` is where the waiter wanted it. */
+  itemSettled(item: PendingItem, position: number): void;
+}
+
+/**
+ * PendingItem is one entry on its way from the server: a key and the command read from it,
+ * with every caller waiting for it. A read of several keys (MGET) has one item per key.
+ */
+export class PendingItem {
+  readonly key: string;
+  readonly name: string;
+  /** The key as the caller sent it, for PTTL. */
+  readonly keyArg: string | Uint8Array;
+  /**
+   * The server said the key changed while this read was on its way: its value may predate the
+   * change, so it goes to the callers who asked before, and never into the cache.
+   */
+  poisoned = false;
+  held: HeldReply | null = null;
+  error: unknown = undefined;
+  settled = false;
+  readonly #waiters: Waiter[] = [];
+  readonly #positions: number[] = [];
+
+  constructor(key: string, name: string, keyArg: string | Uint8Array) {
+    this.key = key;
+    this.name = name;
+    this.keyArg = keyArg;
+  }
+
+  wait(waiter: Waiter, position: number): void {
+    this.#waiters.push(waiter);
+    this.#positions.push(position);
+  }
+
+  /** What a waiter receives: its own copy where the value holds Buffers. */
+  value(): Reply {
+    return served(this.held!);
+  }
+
+  succeed(held: HeldReply): void {
+    this.held = held;
+    this.#settle();
+  }
+
+  fail(error: unknown): void {
+    this.error = error;
+    this.#settle();
+  }
+
+  #settle(): void {
+    if (this.settled) return;
+    this.settled = true;
+    for (let index = 0; index < this.#waiters.length; index++)
+      this.#waiters[index]!.itemSettled(this, this.#positions[index]!);
+    this.#waiters.length = 0;
+  }
+}
+
+/** The items in flight or waiting, by key, for joining and for poisoning. */
+export class PendingItems {
+  readonly #byKey = new Map<string, PendingItem[]>();
+  #longestKey = 0;
+
+  get size(): number {
+    return this.#byKey.size;
+  }
+
+  /** Longest key among them (0 when none): longer arguments cannot name one. */
+  get longestKey(): number {
+    return this.#longestKey;
+  }
+
+  /** The unpoisoned item a new caller of `key` and `name` may join. */
+  find(key: string, name: string): PendingItem | undefined {
+    const items = this.#byKey.get(key);
+    if (items === undefined) return undefined;
+    for (const item of items) if (item.name === name) return item;
+    return undefined;
+  }
+
+  add(item: PendingItem): void {
+    const items = this.#byKey.get(item.key);
+    if (items === undefined) this.#byKey.set(item.key, [item]);
+    else items.push(item);
+    if (item.key.length > this.#longestKey) this.#longestKey = item.key.length;
+  }
+
+  /** Takes an item out (settled, or poisoned). */
+  remove(item: PendingItem): void {
+    const items = this.#byKey.get(item.key);
+    if (items === undefined) return;
+    const index = items.indexOf(item);
+    if (index === -1) return;
+    items.splice(index, 1);
+    if (items.length === 0) this.#byKey.delete(item.key);
+    if (this.#byKey.size === 0) this.#longestKey = 0;
+  }
+
+  /** The key changed: every read of it on its way is poisoned and no longer joinable. */
+  poisonKey(key: string): void {
+    const items = this.#byKey.get(key);
+    if (items === undefined) return;
+    for (const item of items) item.poisoned = true;
+    this.#byKey.delete(key);
+    if (this.#byKey.size === 0) this.#longestKey = 0;
+  }
+
+  /** Everything changed (a flush, a lost connection). */
+  poisonAll(): void {
+    for (const items of this.#byKey.values()) for (const item of items) item.poisoned = true;
+    this.#byKey.clear();
+    this.#longestKey = 0;
+  }
+}
