@@ -18,7 +18,8 @@ export interface CacheOptions {
   maxBytes?: number;
   /**
    * How long an entry may be served from memory at most, in milliseconds; the key's own time to
-   * live on the server caps it. Infinity: until the server says the key changed. Default 60,000.
+   * live on the server caps it. Default Infinity: until the server says the key changed (or the
+   * key's time to live runs out).
    */
   ttlMs?: number;
 }
@@ -55,7 +56,7 @@ export function readCacheOptions(cache: CacheOptions): CacheSettings {
     prefixes: [...prefixes],
     maxEntries: readCount(cache.maxEntries, 'cache.maxEntries', 100_000),
     maxBytes: readCount(cache.maxBytes, 'cache.maxBytes', 64 * 1024 * 1024),
-    ttlMs: readEntryTtl(cache.ttlMs, 'cache.ttlMs', 60_000),
+    ttlMs: readEntryTtl(cache.ttlMs, 'cache.ttlMs', 0),
   };
 }
 

@@ -218,7 +218,7 @@ export class ClientCache implements ReadOwner {
   ): Promise<Reply> {
     const outside = this.#outsidePrefixes(key);
     if (outside !== null) return Promise.reject(outside);
-    const entry = this.#store.get(key, name, performance.now());
+    const entry = this.#store.get(key, name);
     if (entry !== undefined) {
       this.#hits++;
       return Promise.resolve(served(entry.held));
@@ -262,10 +262,9 @@ export class ClientCache implements ReadOwner {
     }
     const caller = new ManyCaller(keys.length, options);
     const missing: PendingItem[] = [];
-    const now = performance.now();
     for (let position = 0; position < keys.length; position++) {
       const key = keys[position]!;
-      const entry = this.#store.get(key, 'GET', now);
+      const entry = this.#store.get(key, 'GET');
       if (entry !== undefined) {
         this.#hits++;
         caller.values[position] = served(entry.held);
