@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readClientOptions, reconnectDelayMs } from './client-options.js';
+import { readClientOptions, reconnectDelayMs, urlDialOptions } from './client-options.js';
 
 describe('reconnectDelayMs', () => {
   const settings = { baseDelayMs: 50, maxDelayMs: 2_000 };
@@ -52,5 +52,14 @@ describe('readClientOptions', () => {
   ])('refuses %j', (options, type, message) => {
     expect(() => readClientOptions(options as never)).toThrow(type);
     expect(() => readClientOptions(options as never)).toThrow(message);
+  });
+});
+
+describe('readClientOptions with a cache', () => {
+  it('checks an idle connection, unless told otherwise, so that a silent death ends the cache', () => {
+    const dialled = (options: object) => urlDialOptions(readClientOptions(options));
+    expect(dialled({ protocol: 3, cache: {} }).keepAlivePingMs).toBe(5_000);
+    expect(dialled({ protocol: 3, cache: {}, keepAlivePingMs: 0 }).keepAlivePingMs).toBe(0);
+    expect(dialled({ protocol: 3 }).keepAlivePingMs).toBeUndefined();
   });
 });

@@ -54,6 +54,9 @@ export interface ClientOptions extends Omit<DialOptions, 'signal'> {
   cache?: CacheOptions;
 }
 
+/** keepAlivePingMs when caching is on and none is given. */
+export const CACHE_KEEP_ALIVE_PING_MS = 5_000;
+
 /** ClientSettings are ClientOptions checked, with every default applied. */
 export interface ClientSettings {
   readonly baseDelayMs: number;
@@ -124,4 +127,15 @@ export function reconnectDelayMs(
     settings.baseDelayMs * 2 ** Math.min(failures - 1, 30),
   );
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+/**
+ * The options createClient dials a URL with. With a cache, an idle connection is checked
+ * (keepAlivePingMs, unless given): one that died without a word, say a NAT forgetting it, would
+ * otherwise leave hits served from memory for ever, since hits send nothing.
+ */
+export function urlDialOptions(settings: ClientSettings): Omit<DialOptions, 'signal'> {
+  const { dialOptions } = settings;
+  if (settings.cache === null || dialOptions.keepAlivePingMs !== undefined) return dialOptions;
+  return { ...dialOptions, keepAlivePingMs: CACHE_KEEP_ALIVE_PING_MS };
 }

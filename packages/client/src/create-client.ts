@@ -1,6 +1,6 @@
 import { type DialFunction, dial } from '@x/conn';
 import { Client } from './client.js';
-import { type ClientOptions, readClientOptions } from './client-options.js';
+import { type ClientOptions, readClientOptions, urlDialOptions } from './client-options.js';
 
 /**
  * Creates a client and starts connecting at once; calls made before the connection is up wait
@@ -26,5 +26,6 @@ export function createClient(target?: string | DialFunction, options: ClientOpti
     throw new TypeError(
       'client-side caching needs protocol: 3 (invalidations arrive as RESP3 push frames)',
     );
-  return new Client((signal) => dial(target, { ...settings.dialOptions, signal }), settings, true);
+  const dialOptions = urlDialOptions(settings);
+  return new Client((signal) => dial(target, { ...dialOptions, signal }), settings, true);
 }

@@ -248,6 +248,23 @@ describe('client-side caching when the server misbehaves or is slow', () => {
     await expect(client.do('GET', 'k')).rejects.toMatchObject({ code: 'ERR_HANDSHAKE' });
   });
 
+  it('drops everything when the server goes silent, found by the keep-alive PING', async () => {
+    let silent = false;
+    const { server, client } = await setUp(() => (silent ? 'silent' : undefined), {
+      keepAlivePingMs: 100,
+    });
+    server.values.set('k', 'v');
+    await client.cache.do('GET', 'k');
+    expect(await client.cache.do('GET', 'k')).toBe('v');
+    // The server (or a NAT between) forgets the connection without closing it: hits send
+    // nothing, so only the idle check can find out.
+    silent = true;
+    const started = performance.now();
+    await expect.poll(() => client.cache.stats().flushes, { timeout: 2_000 }).toBe(1);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(client.cache.stats().entries).toBe(0);
+  });
+
   it('stops for good when a dial function gives it a RESP2 connection', async () => {
     const { server } = await setUp();
     const { dial } = await import('@x/conn');
