@@ -4,7 +4,8 @@
 // the same GET uncached on @x/client (one at a time, and 1,000 at once). Contenders take turns
 // round by round (A B C ..., then reversed); each figure is the median of the rounds after the
 // warm-up. Every reply is compared with the value, and the server's own count of GETs shows that
-// the cached contenders did not ask it.
+// the cached contenders did not ask it. Then how often each cache returns a value older than a
+// write another connection has just had acknowledged.
 //   pnpm --filter @x/bench client-cache
 import { cpus } from 'node:os';
 import { createClient as createXClient } from '@x/client';
@@ -119,6 +120,47 @@ console.log(
   `wrong replies: ${failures}; GETs the server saw from the cached contenders while measured: ${cachedAskedServer}`,
 );
 console.log('@x/client cache stats (strings):', strings.cache.stats());
+
+// Staleness as a reader sees it: another connection writes a key and awaits its reply, then the
+// cached reader reads the key at once, or after one round trip of its own (a PING). The server
+// sends the invalidation before anything later on the reader's connection, but the writer's
+// reply may be read first: without the round trip a hit can still return the older value.
+const writes = 5_000;
+const stalenessKey = 'bench:written';
+async function staleReads(read, roundTrip) {
+  let stale = 0;
+  for (let written = 1; written <= writes; written++) {
+    await admin.do('SET', stalenessKey, written);
+    if (roundTrip) await roundTrip();
+    if (Number(String(await read())) < written) stale++;
+  }
+  return stale;
+}
+await admin.do('SET', stalenessKey, 0);
+const staleness = {
+  '@x/client cache': [
+    await staleReads(() => strings.cache.do('GET', stalenessKey)),
+    await staleReads(
+      () => strings.cache.do('GET', stalenessKey),
+      () => strings.do('PING'),
+    ),
+  ],
+  'node-redis clientSideCache': [
+    await staleReads(() => nodeRedis.get(stalenessKey)),
+    await staleReads(
+      () => nodeRedis.get(stalenessKey),
+      () => nodeRedis.ping(),
+    ),
+  ],
+};
+console.log();
+console.log(
+  `| reads right after another connection's acknowledged write (${writes.toLocaleString('en')} writes) | older value, read at once | older value, after one round trip |`,
+);
+console.log('|---|---|---|');
+for (const [name, [atOnce, afterRoundTrip]] of Object.entries(staleness))
+  console.log(`| ${name} | ${atOnce} | ${afterRoundTrip} |`);
+if (staleness['@x/client cache'][1] > 0) process.exitCode = 1;
 
 await Promise.all([strings.close(), buffers.close(), uncached.close(), admin.close()]);
 await nodeRedis.quit();
