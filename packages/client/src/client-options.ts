@@ -51,7 +51,7 @@ export interface ClientOptions extends Omit<DialOptions, 'signal'> {
    * Turns on client-side caching: `client.cache.do('GET', key)` answers from memory until the
    * server says the key changed. Needs `protocol: 3`. Default: off.
    */
-  cache?: CacheOptions;
+  cache?: CacheOptions | undefined;
 }
 
 /** keepAlivePingMs when caching is on and none is given. */

@@ -98,6 +98,7 @@ export class Client {
     this.#cache = new ClientCache(settings.cache, {
       waitRefusal: () => (this.#finished ? this.#stopped : this.#refusedBy),
       lastError: () => this.#lastError,
+      waitingCalls: () => this.#waiting.size,
       drained: () => this.#wake?.(),
       offlineWaitMs: settings.offlineWaitMs,
       maxOfflineCommands: settings.maxOfflineCommands,
@@ -163,7 +164,29 @@ export class Client {
     const invalid = checkCallOptions(options);
     if (invalid !== null) throw invalid;
     if (this.#stopped !== null) throw this.#stopped;
-    return this.#exclusive.use(work, options);
+    if (!this.#cache.enabled) return this.#exclusive.use(work, options);
+    try {
+      return await this.#exclusive.use(work, options);
+    } finally {
+      await this.#cacheSeesOtherWrites();
+    }
+  }
+
+  /**
+   * Writes made on another connection reach the cache as invalidations on the shared one, which
+   * may still be on their way when the writer's reply is read: one round trip on the shared
+   * connection brings every invalidation the server sent before it. Failures do not matter: a
+   * lost connection drops the whole cache.
+   */
+  async #cacheSeesOtherWrites(): Promise<void> {
+    const conn = this.#conn;
+    if (conn === null || !this.#cache.holdsAnything) return;
+    const ping = newRequest('PING', [], undefined, traceSourceOf(conn));
+    const answered = ping.promise().then(
+      () => {},
+      () => {},
+    );
+    if (submitRequest(conn, ping)) await answered;
   }
 
   /**
@@ -261,7 +284,7 @@ export class Client {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (this.#cache.enabled) this.#cache.beforeSend(command, args);
+    const fenced = this.#cache.enabled && this.#cache.beforeSend(command, args);
     const promise = request.promise();
     if (options !== undefined && hasCallLimits(options)) {
       // Armed once, here: the time limit covers waiting, sending and any retry together.
@@ -278,7 +301,32 @@ export class Client {
     }
     const conn = this.#conn;
     if (conn === null || !submitRequest(conn, request)) this.#wait(request);
+    else if (fenced) return this.#afterFence(promise, conn);
     return promise;
+  }
+
+  /**
+   * A script may write keys it was not given: the server's invalidations for them follow its
+   * reply. A PING sent right behind it answers after them, so its caller hears back once the
+   * cache has dropped what the script changed. A time limit, a signal or a lost connection
+   * rejects at once; an error reply waits too (the script may have written before failing).
+   */
+  #afterFence(promise: Promise<Reply>, conn: Connection): Promise<Reply> {
+    const ping = newRequest('PING', [], undefined, traceSourceOf(conn));
+    const fence = ping.promise().then(
+      () => {},
+      () => {},
+    );
+    if (!submitRequest(conn, ping)) return promise;
+    return promise.then(
+      (reply) => fence.then(() => reply),
+      (error: unknown) =>
+        ReplyError.is(error)
+          ? fence.then(() => {
+              throw error;
+            })
+          : Promise.reject(error),
+    );
   }
 
   /** Takes back a request its connection failed before answering; false lets it fail. */
@@ -312,7 +360,7 @@ export class Client {
     const refusal = this.#finished
       ? this.#stopped
       : (this.#refusedBy ??
-        (!carried && this.#waiting.size >= limit
+        (!carried && this.#waiting.size + this.#cache.waitingReads >= limit
           ? new OfflineQueueFullError(limit, this.#lastError)
           : null));
     if (refusal !== null) this.#failWith(request, refusal);

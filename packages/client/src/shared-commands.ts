@@ -110,8 +110,16 @@ export function refusalOnShared(
 }
 
 function clientRefusal(args: readonly Arg[]): NeedsOwnConnectionError | null {
-  const subcommand = args[0];
-  if (typeof subcommand !== 'string' && !(subcommand instanceof Uint8Array)) return null;
+  // The subcommand as the server reads it: the first argument on the wire, whatever its form
+  // (an array of arguments, a RedisArgument, bytes). Arguments that cannot be sent are refused
+  // later, by the request itself.
+  let subcommand: string | Uint8Array | undefined;
+  try {
+    subcommand = commandToWire(args)[0];
+  } catch {
+    return null;
+  }
+  if (subcommand === undefined) return null;
   const name =
     typeof subcommand === 'string' ? subcommand : Buffer.from(subcommand).toString('latin1');
   const reason = refusedClientSubcommands.get(name.toUpperCase());

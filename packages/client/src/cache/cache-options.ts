@@ -9,25 +9,25 @@ export interface CacheOptions {
    * OPTIN`, `CLIENT CACHING YES` before each read). `'bcast'`: the server reports every change
    * to keys under `prefixes` (`CLIENT TRACKING ON BCAST`), and only those keys may be cached.
    */
-  mode?: 'optin' | 'bcast';
+  mode?: 'optin' | 'bcast' | undefined;
   /** With `mode: 'bcast'`: the key prefixes to follow; none means every key. */
-  prefixes?: readonly string[];
+  prefixes?: readonly string[] | undefined;
   /** The most entries kept; the least recently used go first past it. Default 100,000. */
-  maxEntries?: number;
+  maxEntries?: number | undefined;
   /** The most bytes kept (an estimate: keys, arguments and values). Default 64 MiB. */
-  maxBytes?: number;
+  maxBytes?: number | undefined;
   /**
    * How long an entry may be served from memory at most, in milliseconds; the key's own time to
    * live on the server caps it. Default Infinity: until the server says the key changed (or the
    * key's time to live runs out).
    */
-  ttlMs?: number;
+  ttlMs?: number | undefined;
 }
 
 /** CachedCallOptions limit one cached read, and may shorten how long its value is kept. */
 export interface CachedCallOptions extends CallOptions {
   /** This read's entry lives at most this long (ms); the cache's `ttlMs` when not given. */
-  ttlMs?: number;
+  ttlMs?: number | undefined;
 }
 
 /** CacheSettings are CacheOptions checked, with every default applied. */
@@ -51,6 +51,13 @@ export function readCacheOptions(cache: CacheOptions): CacheSettings {
     throw new TypeError('cache.prefixes must be an array of strings');
   if (mode === 'optin' && prefixes.length > 0)
     throw new TypeError("cache.prefixes needs mode: 'bcast' (OPTIN tracks the keys it reads)");
+  // The server refuses tracking for prefixes that overlap, and would refuse every connection.
+  for (const [index, prefix] of prefixes.entries())
+    for (const other of prefixes.slice(index + 1))
+      if (prefix.startsWith(other) || other.startsWith(prefix))
+        throw new RangeError(
+          `cache.prefixes must not overlap (the server refuses it): ${JSON.stringify(prefix)} and ${JSON.stringify(other)}`,
+        );
   return {
     bcast: mode === 'bcast',
     prefixes: [...prefixes],

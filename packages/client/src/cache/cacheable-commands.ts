@@ -80,8 +80,11 @@ const otherReads = new Set([
   'SPUBLISH',
 ]);
 
-/** Commands that empty databases: every entry goes. */
-const flushes = new Set(['FLUSHALL', 'FLUSHDB', 'SWAPDB']);
+/** Commands that empty or replace databases (DEBUG RELOAD, ...): every entry goes. */
+const flushes = new Set(['FLUSHALL', 'FLUSHDB', 'SWAPDB', 'DEBUG']);
+
+/** Scripts and functions: they may write keys they were not given, or flush. */
+const scripts = new Set(['EVAL', 'EVALSHA', 'FCALL']);
 
 /** What the cache does with a command, by its name. */
 export const CommandUse = {
@@ -102,6 +105,8 @@ export const WriteEffect = {
   Arguments: 1,
   /** Empties databases. */
   All: 2,
+  /** May change the keys among its arguments, and others: its caller waits for a fence. */
+  Unknown: 3,
 } as const;
 export type WriteEffect = (typeof WriteEffect)[keyof typeof WriteEffect];
 
@@ -131,9 +136,11 @@ export function verdictOf(command: string): Verdict {
           : CommandUse.Refused,
     effect: flushes.has(name)
       ? WriteEffect.All
-      : singleKeyReads.has(name) || otherReads.has(name)
-        ? WriteEffect.None
-        : WriteEffect.Arguments,
+      : scripts.has(name)
+        ? WriteEffect.Unknown
+        : singleKeyReads.has(name) || otherReads.has(name)
+          ? WriteEffect.None
+          : WriteEffect.Arguments,
   };
   if (verdicts.size < VERDICTS_LIMIT) verdicts.set(command, verdict);
   return verdict;

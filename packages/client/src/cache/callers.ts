@@ -5,9 +5,15 @@ import type { PendingItem, Waiter } from './pending-read.js';
 
 const { armCallOptions, hasCallLimits } = __internal;
 
+/** Hears of callers that gave up (time limit, signal) before their items settled. */
+export interface Abandonment {
+  gaveUp(items: readonly PendingItem[]): void;
+}
+
 /**
  * A caller of the cache: a promise settled by the items it waits for, or by its own time limit
- * or signal first. Giving up ends only its own wait; the read goes on for the others.
+ * or signal first. Giving up ends only its own wait; the read goes on for the others, unless
+ * nobody waits for it any more and it has not been sent.
  */
 abstract class Caller implements Waiter {
   readonly promise: Promise<Reply>;
@@ -15,16 +21,30 @@ abstract class Caller implements Waiter {
   #reject!: (error: unknown) => void;
   #disarm: (() => void) | null = null;
   #done = false;
+  readonly #items: PendingItem[] = [];
+  readonly #abandonment: Abandonment;
 
-  constructor(options: CachedCallOptions | undefined) {
+  constructor(options: CachedCallOptions | undefined, abandonment: Abandonment) {
+    this.#abandonment = abandonment;
     this.promise = new Promise<Reply>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
     });
-    if (hasCallLimits(options)) this.#disarm = armCallOptions(options, (error) => this.fail(error));
+    if (hasCallLimits(options))
+      this.#disarm = armCallOptions(options, (error) => this.#giveUp(error));
   }
 
   abstract itemSettled(item: PendingItem, position: number): void;
+
+  joined(item: PendingItem): void {
+    this.#items.push(item);
+  }
+
+  #giveUp(error: unknown): void {
+    if (this.#done) return;
+    this.fail(error);
+    this.#abandonment.gaveUp(this.#items);
+  }
 
   get done(): boolean {
     return this.#done;
@@ -58,8 +78,8 @@ export class ManyCaller extends Caller {
   readonly values: Reply[];
   #outstanding = 0;
 
-  constructor(keys: number, options: CachedCallOptions | undefined) {
-    super(options);
+  constructor(keys: number, options: CachedCallOptions | undefined, abandonment: Abandonment) {
+    super(options, abandonment);
     this.values = new Array<Reply>(keys).fill(null);
   }
 

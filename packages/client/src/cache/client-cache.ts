@@ -19,7 +19,7 @@ import {
   WriteEffect,
   wellFormed,
 } from './cacheable-commands.js';
-import { ManyCaller, OneCaller } from './callers.js';
+import { type Abandonment, ManyCaller, OneCaller } from './callers.js';
 import { served } from './frozen-reply.js';
 import { PendingItem, PendingItems } from './pending-read.js';
 import { type ReadOwner, ServerRead } from './server-read.js';
@@ -54,6 +54,8 @@ export interface CacheHost {
   waitRefusal(): Error | null;
   /** The last connection error, as the cause of a wait that ran out. */
   lastError(): unknown;
+  /** How many of the client's own calls wait for a connection (maxOfflineCommands is shared). */
+  waitingCalls(): number;
   /** No read waits for a connection any more (close() may be waiting for that). */
   drained(): void;
   readonly offlineWaitMs: number;
@@ -82,7 +84,7 @@ export class CacheNeedsResp3Error extends TypeError {
  *   server: invalidate null, the connection lost ─► drop everything
  *   this client sends a write naming k ─► drop k at once (the server's word follows its reply)
  */
-export class ClientCache implements ReadOwner {
+export class ClientCache implements ReadOwner, Abandonment {
   readonly #settings: CacheSettings | null;
   readonly #host: CacheHost;
   readonly #store: CacheStore;
@@ -169,7 +171,9 @@ export class ClientCache implements ReadOwner {
       if (invalid !== null) return Promise.reject(invalid);
       if (options.signal?.aborted) return Promise.reject(options.signal.reason);
       try {
-        ttlMs = readEntryTtl(options.ttlMs, 'ttlMs', ttlMs);
+        // A call may shorten an entry's life, never lengthen it past the cache's ttlMs.
+        const callTtlMs = readEntryTtl(options.ttlMs, 'ttlMs', 0);
+        if (callTtlMs > 0 && (ttlMs === 0 || callTtlMs < ttlMs)) ttlMs = callTtlMs;
       } catch (error) {
         return Promise.reject(error);
       }
@@ -224,16 +228,16 @@ export class ClientCache implements ReadOwner {
       return Promise.resolve(served(entry.held));
     }
     this.#misses++;
-    const caller = new OneCaller(options);
+    const caller = new OneCaller(options, this);
     let item = this.#pending.find(key, name);
     if (item !== undefined) {
-      item.wait(caller, 0);
+      item.wait(caller, 0, ttlMs);
       return caller.promise;
     }
     item = new PendingItem(key, name, keyArg);
-    item.wait(caller, 0);
+    item.wait(caller, 0, ttlMs);
     this.#pending.add(item);
-    this.#dispatch(this.#newRead([item], command, args, ttlMs));
+    this.#dispatch(this.#newRead([item], command, args));
     return caller.promise;
   }
 
@@ -260,7 +264,7 @@ export class ClientCache implements ReadOwner {
       if (outside !== null) return Promise.reject(outside);
       keys.push(key);
     }
-    const caller = new ManyCaller(keys.length, options);
+    const caller = new ManyCaller(keys.length, options, this);
     const missing: PendingItem[] = [];
     for (let position = 0; position < keys.length; position++) {
       const key = keys[position]!;
@@ -278,25 +282,20 @@ export class ClientCache implements ReadOwner {
         missing.push(item);
       }
       caller.expect();
-      item.wait(caller, position);
+      item.wait(caller, position, ttlMs);
     }
-    if (missing.length > 0) this.#dispatch(this.#newRead(missing, command, null, ttlMs));
+    if (missing.length > 0) this.#dispatch(this.#newRead(missing, command, null));
     caller.resolveIfComplete();
     return caller.promise;
   }
 
-  #newRead(
-    items: PendingItem[],
-    command: string,
-    args: readonly Arg[] | null,
-    ttlMs: number,
-  ): ServerRead {
+  #newRead(items: PendingItem[], command: string, args: readonly Arg[] | null): ServerRead {
     const read = new ServerRead(this, items, command, args, {
       optin: !this.#settings!.bcast,
-      ttlMs,
       maxArgBytes: this.#host.maxArgBytes,
     });
     this.#retriesLeft.set(read, this.#host.retries);
+    for (const item of items) item.read = read;
     return read;
   }
 
@@ -316,7 +315,7 @@ export class ClientCache implements ReadOwner {
     const refusal = this.#host.waitRefusal() ?? this.#stopped;
     const limit = this.#host.maxOfflineCommands;
     if (refusal !== null) this.#failRead(read, refusal);
-    else if (this.#waiting.size >= limit)
+    else if (this.#waiting.size + this.#host.waitingCalls() >= limit)
       this.#failRead(read, new OfflineQueueFullError(limit, this.#host.lastError()));
     else if (!this.#waiting.add(read)) this.#expired([read]);
   }
@@ -343,6 +342,23 @@ export class ClientCache implements ReadOwner {
     return new TypeError(
       `the key is outside the cache's BCAST prefixes (${settings.prefixes.join(', ')}): the server would not report its changes`,
     );
+  }
+
+  // Abandonment
+
+  gaveUp(items: readonly PendingItem[]): void {
+    const reads = new Set<ServerRead>();
+    for (const item of items) {
+      item.live--;
+      if (item.live === 0 && item.read !== null) reads.add(item.read);
+    }
+    // A read nobody waits for any more leaves the queue, as an abandoned call does; one on its
+    // way goes on (its reply fills the cache).
+    for (const read of reads) {
+      if (read.items.some((item) => item.live > 0) || !this.#waiting.remove(read)) continue;
+      this.finished(read);
+      if (this.#waiting.size === 0) this.#host.drained();
+    }
   }
 
   // ReadOwner
@@ -400,21 +416,29 @@ export class ClientCache implements ReadOwner {
   /**
    * This client is about to send `command`: entries of keys it may change go now, since the
    * server's invalidation comes only after the command's reply (a caller awaiting that reply
-   * could read the cache before the invalidation is read).
+   * could read the cache before the invalidation is read). True when the command may change keys
+   * it does not name (a script): its caller should wait for a fence, a PING sent right after it,
+   * whose reply follows every invalidation the command caused.
    */
-  beforeSend(command: string, args: readonly Arg[]): void {
-    if (this.#store.entries === 0 && this.#pending.size === 0) return;
+  beforeSend(command: string, args: readonly Arg[]): boolean {
+    if (this.#store.entries === 0 && this.#pending.size === 0) return false;
     const effect = verdictOf(command).effect;
-    if (effect === WriteEffect.None) return;
+    if (effect === WriteEffect.None) return false;
     if (effect === WriteEffect.All) {
       this.#flush();
-      return;
+      return false;
     }
     const longest = Math.max(this.#store.longestKey, this.#pending.longestKey);
     for (const arg of args) {
       if (Array.isArray(arg)) for (const part of arg) this.#dropArgument(part, longest);
       else this.#dropArgument(arg, longest);
     }
+    return effect === WriteEffect.Unknown;
+  }
+
+  /** Whether it holds an entry or a read is on its way: what a write elsewhere can make stale. */
+  get holdsAnything(): boolean {
+    return this.#store.entries > 0 || this.#pending.size > 0;
   }
 
   /** How many reads wait for a connection. */

@@ -1,8 +1,11 @@
 import type { Reply } from '@x/resp';
 import { type HeldReply, served } from './frozen-reply.js';
+import type { ServerRead } from './server-read.js';
 
 /** A caller waiting for one or more keys' values. */
 export interface Waiter {
+  /** It now waits for `item` (once per position it wants it at). */
+  joined(item: PendingItem): void;
   /** `item` settled; `position` is where the waiter wanted it. */
   itemSettled(item: PendingItem, position: number): void;
 }
@@ -24,6 +27,12 @@ export class PendingItem {
   held: HeldReply | null = null;
   error: unknown = undefined;
   settled = false;
+  /** Waiters that have not given up. */
+  live = 0;
+  /** The read that fetches it. */
+  read: ServerRead | null = null;
+  /** The shortest ttlMs its callers asked for; 0 for none. */
+  ttlMs = 0;
   readonly #waiters: Waiter[] = [];
   readonly #positions: number[] = [];
 
@@ -33,9 +42,13 @@ export class PendingItem {
     this.keyArg = keyArg;
   }
 
-  wait(waiter: Waiter, position: number): void {
+  /** `waiter` waits for it and wants it kept at most `ttlMs` (0: no limit). */
+  wait(waiter: Waiter, position: number, ttlMs: number): void {
+    if (ttlMs > 0 && (this.ttlMs === 0 || ttlMs < this.ttlMs)) this.ttlMs = ttlMs;
     this.#waiters.push(waiter);
     this.#positions.push(position);
+    this.live++;
+    waiter.joined(this);
   }
 
   /** What a waiter receives: its own copy where the value holds Buffers. */

@@ -36,7 +36,6 @@ export class ServerRead {
   readonly #command: string;
   readonly #args: readonly Arg[] | null;
   readonly #optin: boolean;
-  readonly #ttlMs: number;
   readonly #owner: ReadOwner;
   readonly #maxArgBytes: number | undefined;
   /** The requests of the current attempt, by slot. */
@@ -53,14 +52,13 @@ export class ServerRead {
     items: PendingItem[],
     command: string,
     args: readonly Arg[] | null,
-    options: { optin: boolean; ttlMs: number; maxArgBytes: number | undefined },
+    options: { optin: boolean; maxArgBytes: number | undefined },
   ) {
     this.#owner = owner;
     this.items = items;
     this.#command = command;
     this.#args = args;
     this.#optin = options.optin;
-    this.#ttlMs = options.ttlMs;
     this.#maxArgBytes = options.maxArgBytes;
   }
 
@@ -129,18 +127,22 @@ export class ServerRead {
     const conn = this.#conn!;
     const values = this.#valuesByItem();
     const keep = !this.#cachingRefused && this.#owner.tracks(conn);
-    const localLimit = this.#ttlMs === 0 ? Number.POSITIVE_INFINITY : this.#sentAt + this.#ttlMs;
     for (let index = 0; index < this.items.length; index++) {
       const item = this.items[index]!;
       if (values instanceof Error) {
         item.fail(values);
         continue;
       }
-      item.held = holdReply(values[index]!);
+      const value = values[index]!;
+      item.held = holdReply(value);
       const pttl = this.#pttls[index] ?? 0;
       // PTTL -1: no expiry; -2: no key (its absence is cached, tracked like a value); 0 or an
       // error: about to expire, not kept. Counted from the send, so never later than the server.
-      if (keep && !item.poisoned && pttl !== 0) {
+      // MGET answers nil for a key of another type, where GET fails with WRONGTYPE: its nil
+      // stands for GET only when the key does not exist.
+      const wrongType = this.#args === null && value === null && pttl !== -2;
+      if (keep && !item.poisoned && pttl !== 0 && !wrongType) {
+        const localLimit = item.ttlMs === 0 ? Number.POSITIVE_INFINITY : this.#sentAt + item.ttlMs;
         const serverLimit = pttl > 0 ? this.#sentAt + pttl : Number.POSITIVE_INFINITY;
         this.#owner.store(item, Math.min(localLimit, serverLimit));
       }

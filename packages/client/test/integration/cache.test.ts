@@ -340,6 +340,29 @@ describe('client-side caching against a real server', () => {
     expect(ConnectionError.is(error) && error.code).toBe('ERR_NOT_CONNECTED');
   });
 
+  it("keeps serving a swapped-out database after another connection's SWAPDB (the server says nothing); clear() cures it", async () => {
+    const client = cachingClient({}, { decoder: { bulkStringsAs: 'string' } });
+    await writer.do('SET', 'swapped', 'db0');
+    const other = await dial(redis.url, { database: 1 });
+    try {
+      await other.do('SET', 'swapped', 'db1');
+      expect(await client.cache.do('GET', 'swapped')).toBe('db0');
+      await other.do('SWAPDB', 0, 1);
+    } finally {
+      await other.close();
+    }
+    await client.do('PING');
+    // Redis 7.0 sends tracking clients no invalidation for SWAPDB: the README says so.
+    expect(client.cache.stats()).toMatchObject({ invalidations: 0, flushes: 0 });
+    expect(await client.cache.do('GET', 'swapped')).toBe('db0');
+    client.cache.clear();
+    expect(await client.cache.do('GET', 'swapped')).toBe('db1');
+    // This client's own SWAPDB drops everything when sent.
+    await client.do('SWAPDB', 0, 1);
+    expect(await client.cache.do('GET', 'swapped')).toBe('db0');
+    await writer.do('SWAPDB', 0, 1);
+  });
+
   it('refuses reads after close(), and finishes reads issued before it', async () => {
     const client = cachingClient();
     await writer.do('SET', 'closing', 'v');
