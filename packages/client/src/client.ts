@@ -10,6 +10,7 @@ import {
 import type { PooledConn } from '@x/pool';
 import { type Arg, type Push, type Reply, ReplyError } from '@x/resp';
 import { CacheNeedsResp3Error, ClientCache } from './cache/client-cache.js';
+import { FencedCall } from './cache/fenced-call.js';
 import { type ClientCallOptions, type ClientSettings, reconnectDelayMs } from './client-options.js';
 import { answersPing, attemptFailure } from './connect-outcome.js';
 import { OfflineQueueFullError } from './errors.js';
@@ -165,28 +166,49 @@ export class Client {
     if (invalid !== null) throw invalid;
     if (this.#stopped !== null) throw this.#stopped;
     if (!this.#cache.enabled) return this.#exclusive.use(work, options);
+    const deadline =
+      options?.timeoutMs === undefined || options.timeoutMs === Number.POSITIVE_INFINITY
+        ? Number.POSITIVE_INFINITY
+        : performance.now() + options.timeoutMs;
     try {
       return await this.#exclusive.use(work, options);
     } finally {
-      await this.#cacheSeesOtherWrites();
+      await this.#cacheSeesOtherWrites(deadline, options?.signal);
     }
   }
 
   /**
    * Writes made on another connection reach the cache as invalidations on the shared one, which
    * may still be on their way when the writer's reply is read: one round trip on the shared
-   * connection brings every invalidation the server sent before it. Failures do not matter: a
-   * lost connection drops the whole cache.
+   * connection brings every invalidation the server sent before it. When it cannot be had within
+   * the caller's limits (or the connection fails), the cache is dropped whole instead.
    */
-  async #cacheSeesOtherWrites(): Promise<void> {
+  async #cacheSeesOtherWrites(deadline: number, signal: AbortSignal | undefined): Promise<void> {
     const conn = this.#conn;
     if (conn === null || !this.#cache.holdsAnything) return;
+    const leftMs = deadline - performance.now();
+    if (leftMs <= 0 || signal?.aborted) {
+      this.#cache.clear();
+      return;
+    }
     const ping = newRequest('PING', [], undefined, traceSourceOf(conn));
-    const answered = ping.promise().then(
+    const answered = ping.promise();
+    const limits: CallOptions = {};
+    if (signal !== undefined) limits.signal = signal;
+    if (leftMs !== Number.POSITIVE_INFINITY) limits.timeoutMs = Math.ceil(leftMs);
+    const disarm = hasCallLimits(limits)
+      ? armCallOptions(limits, (error) => ping.abandon(error))
+      : () => {};
+    if (!submitRequest(conn, ping)) {
+      disarm();
+      this.#cache.clear();
+      return;
+    }
+    await answered.then(
       () => {},
-      () => {},
+      () => this.#cache.clear(),
     );
-    if (submitRequest(conn, ping)) await answered;
+    disarm();
   }
 
   /**
@@ -285,13 +307,6 @@ export class Client {
       return Promise.reject(error);
     }
     const fenced = this.#cache.enabled && this.#cache.beforeSend(command, args);
-    const promise = request.promise();
-    if (options !== undefined && hasCallLimits(options)) {
-      // Armed once, here: the time limit covers waiting, sending and any retry together.
-      const disarm = armCallOptions(options, (error) => this.#abandon(request, error, options));
-      if (request.state === RequestState.Settled) return promise;
-      request.onSettle(disarm);
-    }
     // The request itself moves to the next connection if this one fails first: no wrapper
     // promise, no per-call closure on the hot path.
     request.carryOver = this.#carryOver;
@@ -299,34 +314,35 @@ export class Client {
       request.keepsWire = true;
       this.#retriesLeft.set(request, this.#settings.idempotentRetries);
     }
+    if (fenced) return this.#callFenced(request, options);
+    const promise = request.promise();
+    if (options !== undefined && hasCallLimits(options)) {
+      // Armed once, here: the time limit covers waiting, sending and any retry together.
+      const disarm = armCallOptions(options, (error) => this.#abandon(request, error, options));
+      if (request.state === RequestState.Settled) return promise;
+      request.onSettle(disarm);
+    }
     const conn = this.#conn;
     if (conn === null || !submitRequest(conn, request)) this.#wait(request);
-    else if (fenced) return this.#afterFence(promise, conn);
     return promise;
   }
 
-  /**
-   * A script may write keys it was not given: the server's invalidations for them follow its
-   * reply. A PING sent right behind it answers after them, so its caller hears back once the
-   * cache has dropped what the script changed. A time limit, a signal or a lost connection
-   * rejects at once; an error reply waits too (the script may have written before failing).
-   */
-  #afterFence(promise: Promise<Reply>, conn: Connection): Promise<Reply> {
+  /** A script's call while the cache holds something: see FencedCall. */
+  #callFenced(request: Request, options: ClientCallOptions | undefined): Promise<Reply> {
+    const call = new FencedCall(request, () => this.#cache.clear());
+    call.arm(options, (error) => this.#abandon(request, error, options!));
+    if (request.state === RequestState.Settled) return call.promise;
+    const conn = this.#conn;
+    if (conn === null || !submitRequest(conn, request)) {
+      // Sent on a later connection, whose cache starts empty: nothing to fence.
+      call.unfenced();
+      this.#wait(request);
+      return call.promise;
+    }
     const ping = newRequest('PING', [], undefined, traceSourceOf(conn));
-    const fence = ping.promise().then(
-      () => {},
-      () => {},
-    );
-    if (!submitRequest(conn, ping)) return promise;
-    return promise.then(
-      (reply) => fence.then(() => reply),
-      (error: unknown) =>
-        ReplyError.is(error)
-          ? fence.then(() => {
-              throw error;
-            })
-          : Promise.reject(error),
-    );
+    call.fenceWith(ping);
+    if (!submitRequest(conn, ping)) call.unfenced();
+    return call.promise;
   }
 
   /** Takes back a request its connection failed before answering; false lets it fail. */

@@ -275,9 +275,9 @@ export class ClientCache implements ReadOwner, Abandonment {
         continue;
       }
       this.#misses++;
-      let item = this.#pending.find(key, 'GET');
+      let item = this.#pending.find(key, MGET_ITEM);
       if (item === undefined) {
-        item = new PendingItem(key, 'GET', keyArgs[position]!);
+        item = new PendingItem(key, 'GET', keyArgs[position]!, MGET_ITEM);
         this.#pending.add(item);
         missing.push(item);
       }
@@ -299,8 +299,11 @@ export class ClientCache implements ReadOwner, Abandonment {
     return read;
   }
 
-  /** Sends a read on the tracked connection, or keeps it until there is one. */
-  #dispatch(read: ServerRead): void {
+  /**
+   * Sends a read on the tracked connection, or keeps it until there is one. A read `carried`
+   * from a failed connection was issued already: maxOfflineCommands does not turn it away.
+   */
+  #dispatch(read: ServerRead, carried = false): void {
     const conn = this.#conn;
     try {
       if (conn !== null && read.sendOn(conn)) {
@@ -315,7 +318,7 @@ export class ClientCache implements ReadOwner, Abandonment {
     const refusal = this.#host.waitRefusal() ?? this.#stopped;
     const limit = this.#host.maxOfflineCommands;
     if (refusal !== null) this.#failRead(read, refusal);
-    else if (this.#waiting.size + this.#host.waitingCalls() >= limit)
+    else if (!carried && this.#waiting.size + this.#host.waitingCalls() >= limit)
       this.#failRead(read, new OfflineQueueFullError(limit, this.#host.lastError()));
     else if (!this.#waiting.add(read)) this.#expired([read]);
   }
@@ -355,7 +358,7 @@ export class ClientCache implements ReadOwner, Abandonment {
     // A read nobody waits for any more leaves the queue, as an abandoned call does; one on its
     // way goes on (its reply fills the cache).
     for (const read of reads) {
-      if (read.items.some((item) => item.live > 0) || !this.#waiting.remove(read)) continue;
+      if (PendingItems.wanted(read.items) || !this.#waiting.remove(read)) continue;
       this.finished(read);
       if (this.#waiting.size === 0) this.#host.drained();
     }
@@ -383,7 +386,12 @@ export class ClientCache implements ReadOwner, Abandonment {
     const left = this.#retriesLeft.get(read) ?? 0;
     if (left === 0) return false;
     this.#retriesLeft.set(read, left - 1);
-    this.#dispatch(read);
+    // Nobody waits for it any more: not worth a connection (as an abandoned call is not).
+    if (!PendingItems.wanted(read.items)) {
+      this.finished(read);
+      return true;
+    }
+    this.#dispatch(read, true);
     return true;
   }
 
@@ -504,6 +512,9 @@ export class ClientCache implements ReadOwner, Abandonment {
     this.#pending.poisonAll();
   }
 }
+
+/** What MGET's items are joined by: apart from GET's, see PendingItem.joinName. */
+const MGET_ITEM = 'MGET';
 
 function notUtf8(): TypeError {
   return new TypeError(

@@ -52,13 +52,15 @@ const OTHER_BYTES = 64;
  */
 export function holdReply(reply: Reply): HeldReply {
   const bytes = bufferBytes(reply);
+  // -1: no Buffer at all; 0: only empty ones (which still need a copy each: a caller may grow
+  // nothing, but must not share an object it could mark).
   const state = {
-    pack: bytes === 0 ? null : Buffer.allocUnsafeSlow(bytes),
+    pack: bytes === -1 ? null : Buffer.allocUnsafeSlow(bytes),
     packed: 0,
-    size: bytes,
+    size: Math.max(bytes, 0),
   };
   const value = freeze(reply, state);
-  return { value, holdsBytes: bytes > 0, size: state.size };
+  return { value, holdsBytes: bytes !== -1, size: state.size };
 }
 
 interface FreezeState {
@@ -67,14 +69,21 @@ interface FreezeState {
   size: number;
 }
 
-/** Total length of the Buffers in a reply. */
+/** Total length of the Buffers in a reply; -1 when it holds none, even an empty one. */
 function bufferBytes(reply: Reply): number {
-  if (typeof reply !== 'object' || reply === null) return 0;
+  if (typeof reply !== 'object' || reply === null) return -1;
   if (Buffer.isBuffer(reply)) return reply.length;
-  let total = 0;
-  if (Array.isArray(reply)) for (const item of reply) total += bufferBytes(item);
+  let total = -1;
+  const add = (item: Reply) => {
+    const bytes = bufferBytes(item);
+    if (bytes !== -1) total = Math.max(total, 0) + bytes;
+  };
+  if (Array.isArray(reply)) for (const item of reply) add(item);
   else if (reply instanceof Map)
-    for (const [key, value] of reply) total += bufferBytes(key) + bufferBytes(value);
+    for (const [key, value] of reply) {
+      add(key);
+      add(value);
+    }
   return total;
 }
 

@@ -16,7 +16,13 @@ export interface Waiter {
  */
 export class PendingItem {
   readonly key: string;
+  /** The entry's name in the cache (an MGET item's is GET's). */
   readonly name: string;
+  /**
+   * What callers may join it by: an MGET item is only for MGET callers, since MGET and GET
+   * differ on a key of another type (nil against WRONGTYPE).
+   */
+  readonly joinName: string;
   /** The key as the caller sent it, for PTTL. */
   readonly keyArg: string | Uint8Array;
   /**
@@ -36,10 +42,11 @@ export class PendingItem {
   readonly #waiters: Waiter[] = [];
   readonly #positions: number[] = [];
 
-  constructor(key: string, name: string, keyArg: string | Uint8Array) {
+  constructor(key: string, name: string, keyArg: string | Uint8Array, joinName = name) {
     this.key = key;
     this.name = name;
     this.keyArg = keyArg;
+    this.joinName = joinName;
   }
 
   /** `waiter` waits for it and wants it kept at most `ttlMs` (0: no limit). */
@@ -89,12 +96,17 @@ export class PendingItems {
     return this.#longestKey;
   }
 
-  /** The unpoisoned item a new caller of `key` and `name` may join. */
-  find(key: string, name: string): PendingItem | undefined {
+  /** The unpoisoned item a new caller of `key` may join by `joinName`. */
+  find(key: string, joinName: string): PendingItem | undefined {
     const items = this.#byKey.get(key);
     if (items === undefined) return undefined;
-    for (const item of items) if (item.name === name) return item;
+    for (const item of items) if (item.joinName === joinName) return item;
     return undefined;
+  }
+
+  /** Whether any caller still waits for one of `items`. */
+  static wanted(items: readonly PendingItem[]): boolean {
+    return items.some((item) => item.live > 0);
   }
 
   add(item: PendingItem): void {

@@ -104,7 +104,15 @@ export class ServerRead {
       if (ReplyError.is(reply)) this.#error = reply;
       else this.#reply = reply;
     } else this.#pttls.push(typeof reply === 'number' ? reply : 0);
-    if (request.slot === this.#requests.length - 1) this.#settle();
+    if (request.slot !== this.#requests.length - 1) return;
+    try {
+      this.#settle();
+    } catch (error) {
+      // A bug here must not reach the decoder (it would fail the shared connection): the read's
+      // callers get it, and nothing is kept.
+      this.#owner.finished(this);
+      for (const item of this.items) item.fail(error);
+    }
   }
 
   /** ReplySink: a read command is never confirmed by pub/sub frames. */
