@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { ReadonlyReplyMap } from '../../src/index.js';
 import { useCacheServer } from './setup.js';
 
 const env = useCacheServer();
