@@ -20,6 +20,7 @@ import { refusalOnShared } from './shared-commands.js';
 import { type ClientStatus, type StatusEvent, StatusListeners } from './status-events.js';
 
 const {
+  acceptsRequests,
   armCallOptions,
   checkCallOptions,
   ConnPipeline,
@@ -191,6 +192,10 @@ export class Client {
       this.#cache.clear();
       return;
     }
+    if (!acceptsRequests(conn)) {
+      this.#cache.clear();
+      return;
+    }
     const ping = newRequest('PING', [], undefined, traceSourceOf(conn));
     const answered = ping.promise();
     const limits: CallOptions = {};
@@ -339,6 +344,7 @@ export class Client {
       this.#wait(request);
       return call.promise;
     }
+    // In the same synchronous step as the script: the connection still takes requests.
     const ping = newRequest('PING', [], undefined, traceSourceOf(conn));
     call.fenceWith(ping);
     if (!submitRequest(conn, ping)) call.unfenced();

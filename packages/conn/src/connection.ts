@@ -40,6 +40,12 @@ export let watchErrorReplies: (
 /** How `conn` describes itself to traces; dial adds what it asked for. */
 export let traceSourceOf: (conn: Connection) => TraceSource;
 
+/**
+ * Whether submitRequest would take a request on `conn` now: asked before making requests whose
+ * traces would otherwise start for commands never sent.
+ */
+export let acceptsRequests: (conn: Connection) => boolean;
+
 /** Hands a request to its carryOver, if it has one and it is still unsettled. */
 function carriedOver(request: Request, error: unknown, state: number): boolean {
   // A request its caller gave up on is never sent again.
@@ -333,6 +339,7 @@ export class Connection implements Conn, AsyncDisposableConn {
       return true;
     };
     traceSourceOf = (conn) => conn.#traceSource;
+    acceptsRequests = (conn) => conn.#refusal() === null;
   }
 
   [inspect.custom](): string {

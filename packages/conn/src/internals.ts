@@ -18,7 +18,12 @@ export {
   CommandKind,
   commandKind,
 } from './command-kind.js';
-export { submitRequest, traceSourceOf, watchErrorReplies } from './connection.js';
+export {
+  acceptsRequests,
+  submitRequest,
+  traceSourceOf,
+  watchErrorReplies,
+} from './connection.js';
 export { checkDialOptions } from './dial.js';
 export { newRequest } from './new-request.js';
 export { ConnPipeline } from './pipeline.js';

@@ -222,6 +222,7 @@ export class ClientCache implements ReadOwner, Abandonment {
   ): Promise<Reply> {
     const outside = this.#outsidePrefixes(key);
     if (outside !== null) return Promise.reject(outside);
+    this.#dropIfConnectionFailed();
     const entry = this.#store.get(key, name);
     if (entry !== undefined) {
       this.#hits++;
@@ -266,6 +267,7 @@ export class ClientCache implements ReadOwner, Abandonment {
     }
     const caller = new ManyCaller(keys.length, options, this);
     const missing: PendingItem[] = [];
+    this.#dropIfConnectionFailed();
     for (let position = 0; position < keys.length; position++) {
       const key = keys[position]!;
       const entry = this.#store.get(key, 'GET');
@@ -321,6 +323,16 @@ export class ClientCache implements ReadOwner, Abandonment {
     else if (!carried && this.#waiting.size + this.#host.waitingCalls() >= limit)
       this.#failRead(read, new OfflineQueueFullError(limit, this.#host.lastError()));
     else if (!this.#waiting.add(read)) this.#expired([read]);
+  }
+
+  /**
+   * The connection may have failed a moment ago, its callers told already (a read time limit, a
+   * protocol error) while the client hears of it only when the socket closes: whatever it was
+   * tracking is no longer reported, so nothing read on it is served.
+   */
+  #dropIfConnectionFailed(): void {
+    const conn = this.#conn;
+    if (conn !== null && conn.err() !== null) this.lost(conn);
   }
 
   #failRead(read: ServerRead, error: unknown): void {

@@ -3,7 +3,7 @@ import { type Arg, type Reply, ReplyError } from '@x/resp';
 import { holdReply } from './frozen-reply.js';
 import type { PendingItem } from './pending-read.js';
 
-const { newRequest, submitRequest, traceSourceOf } = __internal;
+const { acceptsRequests, newRequest, submitRequest, traceSourceOf } = __internal;
 type Request = __internal.Request;
 
 /** What a ServerRead needs from the cache that sent it. */
@@ -64,17 +64,20 @@ export class ServerRead {
 
   /** Writes the read on `conn`; false when the connection takes no more commands. */
   sendOn(conn: Connection): boolean {
+    // Asked first: a request, once made, is traced, and must then be sent.
+    if (!acceptsRequests(conn)) return false;
     const source = traceSourceOf(conn);
+    // The read first: it alone can be refused (an argument past maxArgBytes), before any other
+    // request is made.
+    const read = newRequest(
+      this.#command,
+      this.#args ?? this.items.map((item) => item.keyArg),
+      this.#maxArgBytes,
+      source,
+    );
     const requests: Request[] = [];
     if (this.#optin) requests.push(newRequest('CLIENT', ['CACHING', 'YES'], undefined, source));
-    requests.push(
-      newRequest(
-        this.#command,
-        this.#args ?? this.items.map((item) => item.keyArg),
-        this.#maxArgBytes,
-        source,
-      ),
-    );
+    requests.push(read);
     for (const item of this.items)
       requests.push(newRequest('PTTL', [item.keyArg], undefined, source));
     for (let slot = 0; slot < requests.length; slot++) {

@@ -340,7 +340,7 @@ describe('client-side caching against a real server', () => {
     expect(ConnectionError.is(error) && error.code).toBe('ERR_NOT_CONNECTED');
   });
 
-  it("keeps serving a swapped-out database after another connection's SWAPDB (the server says nothing); clear() cures it", async () => {
+  it("keeps serving a swapped-out database after another connection's or a script's SWAPDB (the server says nothing); clear() cures it", async () => {
     const client = cachingClient({}, { decoder: { bulkStringsAs: 'string' } });
     await writer.do('SET', 'swapped', 'db0');
     const other = await dial(redis.url, { database: 1 });
@@ -360,6 +360,12 @@ describe('client-side caching against a real server', () => {
     // This client's own SWAPDB drops everything when sent.
     await client.do('SWAPDB', 0, 1);
     expect(await client.cache.do('GET', 'swapped')).toBe('db0');
+    // One a script runs is as silent: the client cannot see it, as the README says.
+    await client.do('EVAL', "return redis.call('SWAPDB', 0, 1)", 0);
+    expect(await client.do('GET', 'swapped')).toBe('db1');
+    expect(await client.cache.do('GET', 'swapped')).toBe('db0');
+    client.cache.clear();
+    expect(await client.cache.do('GET', 'swapped')).toBe('db1');
     await writer.do('SWAPDB', 0, 1);
   });
 
