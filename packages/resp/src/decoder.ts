@@ -463,7 +463,7 @@ export class Decoder {
   private bulkValue(buffer: Buffer, start: number, end: number, type: number): Reply {
     if (type === 33) return new ReplyError(buffer.toString('utf8', start, end));
     if (type === 61) start += 4; // verbatim: drop the three-letter format and ':'
-    if (this.bulkAsString) return buffer.toString('utf8', start, end);
+    if (this.bulkAsString) return utf8Text(buffer, start, end);
     const size = end - start;
     if (size >= COPY_BELOW && size * 2 >= buffer.length) return buffer.subarray(start, end);
     const copy = Buffer.allocUnsafe(size);
@@ -617,7 +617,18 @@ function findLineEndFar(buffer: Buffer, start: number): number {
 
 function decodeText(buffer: Buffer, start: number, end: number): string {
   if (end - start === 2 && buffer[start] === 79 && buffer[start + 1] === 75) return 'OK';
-  return buffer.toString('utf8', start, end);
+  return utf8Text(buffer, start, end);
+}
+
+// Buffer#utf8Slice: what toString('utf8', start, end) calls after checking its arguments and
+// looking the encoding up, which costs more than decoding a short value. Node's own, untyped.
+interface Utf8Slicing {
+  utf8Slice(start: number, end: number): string;
+}
+
+/** The bytes from `start` to `end` as UTF-8 text; the bounds are known good. */
+function utf8Text(buffer: Buffer, start: number, end: number): string {
+  return (buffer as unknown as Utf8Slicing).utf8Slice(start, end);
 }
 
 function parseDouble(text: string): number {
