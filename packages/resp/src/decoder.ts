@@ -39,8 +39,17 @@ type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 interface Frame {
   kind: FrameKind;
   items: Reply[];
+  /** Items received so far. */
+  filled: number;
   remaining: number;
 }
+
+/**
+ * Aggregates up to this many items get an array of their exact length at once (no growth, no
+ * spare slots); a longer one grows as its items come, so that a count the server announces but
+ * never sends cannot make the decoder allocate it.
+ */
+const PREALLOCATE_ITEMS = 4096;
 
 /**
  * Decoder turns a stream of RESP2/RESP3 bytes, split at any point, into replies. Partial input
@@ -501,7 +510,13 @@ export class Decoder {
     if (this.stack.length >= this.maxDepth)
       return this.fail('nesting deeper than maxDepth', offset);
     this.charge(next - offset + AGGREGATE_COST, offset);
-    this.stack.push({ kind, items: [], remaining: count * perEntry });
+    const items = count * perEntry;
+    this.stack.push({
+      kind,
+      items: items <= PREALLOCATE_ITEMS ? new Array<Reply>(items) : [],
+      filled: 0,
+      remaining: items,
+    });
     return next;
   }
 
@@ -552,7 +567,7 @@ export class Decoder {
     if (stack.length > 0) this.charge(end - start + retainedCost(value, end - start), start);
     while (stack.length > 0) {
       const frame = stack[stack.length - 1]!;
-      frame.items.push(value);
+      frame.items[frame.filled++] = value;
       if (--frame.remaining > 0) return;
       stack.pop();
       if (frame.kind === FrameKind.Attribute) {
