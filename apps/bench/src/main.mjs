@@ -2,7 +2,7 @@
 // apps/bench: the toolkit against ioredis, node-redis, redis-parser and redis-benchmark, in one
 // run, against one local redis-server it starts. `--quick` for a short run, `--only a,b` for some
 // scenarios; a full run (no --only, no --quick) rewrites RESULTS.md and ratios.svg.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -10,11 +10,12 @@ import { dial } from '@x/conn';
 import { format, runCodecBench } from '../../../packages/resp/bench/codec.mjs';
 import { ratioChart } from './chart.mjs';
 import { connectClients } from './clients.mjs';
-import { medianRound, memory } from './measure.mjs';
+import { memory, sideBySide } from './measure.mjs';
 import { redisBenchmark } from './redis-benchmark.mjs';
 import { redisForBench } from './redis-server.mjs';
 import {
   concurrent,
+  heapPerCommandInFlight,
   largeValues,
   pipelined,
   poolContenders,
@@ -24,11 +25,28 @@ import {
   workers,
 } from './scenarios.mjs';
 
+// glibc adapts its mmap and trim thresholds to what a process frees, so the 100 KiB codec rows
+// measured the allocator (3.7x to 10.6x apart between runs). Fixed thresholds, set before the
+// process starts (glibc reads them then): run again with them when they are not set.
+const mallocSettings = { MALLOC_MMAP_THRESHOLD_: '4194304', MALLOC_TRIM_THRESHOLD_: '67108864' };
+if (process.platform === 'linux' && process.env.MALLOC_MMAP_THRESHOLD_ === undefined) {
+  const again = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, ...mallocSettings },
+  });
+  process.exit(again.status ?? 1);
+}
+
 const all = ['codec', 'sequential', 'concurrent', 'pipeline', 'pool', 'large', 'pubsub'];
 const { values } = parseArgs({
   // `pnpm --filter @x/bench bench -- --quick` passes the '--' through: drop it.
   args: process.argv.slice(2).filter((arg) => arg !== '--'),
-  options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } },
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    // Server on CPU 0, this process (and redis-benchmark) on CPU 1, with taskset.
+    pin: { type: 'boolean', default: false },
+  },
 });
 const quick = values.quick;
 const chosen = values.only ? values.only.split(',') : all;
@@ -56,7 +74,8 @@ const sizes = quick
       pubsub: 100_000,
     };
 
-const { port, stop } = await redisForBench();
+const pinned = values.pin ? pinClient() : false;
+const { port, stop } = await redisForBench({ cpu: pinned ? 0 : undefined });
 const redisVersion = execFileSync('redis-server', ['--version'], { encoding: 'utf8' }).match(
   /v=(\S+)/,
 )?.[1];
@@ -78,10 +97,21 @@ out(
   `Clients: @x packages from this repository, ioredis 6.0.0, node-redis (\`redis\`) 6.3.1, redis-parser 3.0.0.`,
 );
 out(
-  `Each figure is the median of ${rounds} rounds after a warm-up round${quick ? ' (quick mode: small counts)' : ''}.`,
+  `Each figure is the median of ${rounds} rounds after a warm-up round${quick ? ' (quick mode: small counts)' : ''}; the clients of a table take turns round by round (the order reversed every other round), and collections run between turns, never inside one.`,
 );
 out(
-  `Heap growth is the heap after a round minus before it, after a collection: what a client keeps.`,
+  `Heap growth is the heap after one more, untimed round minus before it, after a collection: what a client keeps. Every reply is checked after the clock stops; "wrong" counts replies that are not what the command returns.`,
+);
+out(
+  `Output types: @x clients and ioredis return Buffers for GET; node-redis returns strings only.`,
+);
+out(
+  pinned
+    ? 'Pinned: redis-server on CPU 0, the clients and redis-benchmark on CPU 1 (taskset).'
+    : 'Not pinned (--pin puts redis-server and the clients on separate CPUs).',
+);
+out(
+  `glibc malloc: MALLOC_MMAP_THRESHOLD_=${process.env.MALLOC_MMAP_THRESHOLD_ ?? 'default'}, MALLOC_TRIM_THRESHOLD_=${process.env.MALLOC_TRIM_THRESHOLD_ ?? 'default'}.`,
 );
 out();
 
@@ -112,24 +142,24 @@ if (chosen.includes('codec')) {
 /** Runs a scenario for every client; prints a table with ratios to ioredis and to redis-benchmark. */
 async function clientTable(title, scenario, { reference, baseline, chartLabel, extra } = {}) {
   const clients = await connectClients(port);
+  const medians = await sideBySide(clients, rounds, scenario);
   const results = [];
-  for (const client of clients) {
+  for (const [index, client] of clients.entries()) {
+    // Untimed: what one more round leaves behind, and the extra measure if any.
     const before = memory();
-    const result = await medianRound(rounds, () => scenario(client));
-    results.push({
-      name: client.name,
-      ...result,
-      heapGrowthMiB: memory().heapMiB - before.heapMiB,
-    });
+    await scenario(client);
+    const heapGrowthMiB = memory().heapMiB - before.heapMiB;
+    const extraValue = extra ? await extra.measure(client) : undefined;
+    results.push({ name: client.name, ...medians[index], heapGrowthMiB, extraValue });
   }
   await Promise.all(clients.map((client) => client.close()));
   const referenceRate = results.find((result) => result.name === (reference ?? 'ioredis')).rate;
   out(`## ${title}`);
   out();
   out(
-    `| client | ops/s | vs ${reference ?? 'ioredis'} |${baseline ? ' vs redis-benchmark |' : ''} p50 ms | p99 ms | heap growth MiB |${extra ? ` ${extra.title} |` : ''}`,
+    `| client | ops/s | vs ${reference ?? 'ioredis'} |${baseline ? ' vs redis-benchmark |' : ''} p50 ms | p99 ms | heap growth MiB | wrong |${extra ? ` ${extra.title} |` : ''}`,
   );
-  out(`|---|---:|---:|${baseline ? '---:|' : ''}---:|---:|---:|${extra ? '---:|' : ''}`);
+  out(`|---|---:|---:|${baseline ? '---:|' : ''}---:|---:|---:|---:|${extra ? '---:|' : ''}`);
   for (const result of results) {
     const cells = [
       result.name,
@@ -139,13 +169,14 @@ async function clientTable(title, scenario, { reference, baseline, chartLabel, e
       ms(result.p50Ms),
       ms(result.p99Ms),
       mib(result.heapGrowthMiB),
-      ...(extra ? [extra.cell(result)] : []),
+      String(result.wrong),
+      ...(extra ? [extra.cell(result.extraValue)] : []),
     ];
     out(`| ${cells.join(' | ')} |`);
   }
   if (baseline)
     out(
-      `| redis-benchmark ${baseline.label} | ${Math.round(baseline.rate).toLocaleString('en')} | | 1.00x | ${ms(baseline.p50Ms)} | ${ms(baseline.p99Ms)} | | ${extra ? ' |' : ''}`,
+      `| redis-benchmark ${baseline.label} | ${Math.round(baseline.rate).toLocaleString('en')} | | 1.00x | ${ms(baseline.p50Ms)} | ${ms(baseline.p99Ms)} | | |${extra ? ' |' : ''}`,
     );
   out();
   chartBars.push([chartLabel, results[0].rate / referenceRate]);
@@ -181,7 +212,8 @@ if (chosen.includes('concurrent')) {
       chartLabel: 'concurrent SET+GET vs ioredis auto',
       extra: {
         title: 'heap per command in flight',
-        cell: (result) => `${Math.round(result.bytesPerInFlight)} B`,
+        measure: (client) => heapPerCommandInFlight(client, sizes.concurrent),
+        cell: (bytes) => `${Math.round(bytes)} B`,
       },
     },
   );
@@ -202,21 +234,22 @@ if (chosen.includes('pipeline')) {
 }
 if (chosen.includes('pool')) {
   const contenders = await poolContenders(port, 10);
-  const results = [];
-  for (const contender of contenders)
-    results.push({
-      name: contender.name,
-      ...(await medianRound(rounds, () => workers(contender, 50, sizes.workers))),
-    });
+  const medians = await sideBySide(contenders, rounds, (contender) =>
+    workers(contender, 50, sizes.workers),
+  );
+  const results = contenders.map((contender, index) => ({
+    name: contender.name,
+    ...medians[index],
+  }));
   await Promise.all(contenders.map((contender) => contender.close()));
   const reference = results.find((result) => result.name.startsWith('ioredis')).rate;
   out(`## 5. 50 concurrent workers, ${sizes.workers.toLocaleString('en')} SET+GET pairs each`);
   out();
-  out('| client | ops/s | vs ioredis | p50 ms per pair | p99 ms per pair |');
-  out('|---|---:|---:|---:|---:|');
+  out('| client | ops/s | vs ioredis | p50 ms per pair | p99 ms per pair | wrong |');
+  out('|---|---:|---:|---:|---:|---:|');
   for (const result of results)
     out(
-      `| ${result.name} | ${Math.round(result.rate).toLocaleString('en')} | ${(result.rate / reference).toFixed(2)}x | ${ms(result.p50Ms)} | ${ms(result.p99Ms)} |`,
+      `| ${result.name} | ${Math.round(result.rate).toLocaleString('en')} | ${(result.rate / reference).toFixed(2)}x | ${ms(result.p50Ms)} | ${ms(result.p99Ms)} | ${result.wrong} |`,
     );
   out();
   chartBars.push(['50 workers, shared @x/conn vs ioredis', results[1].rate / reference]);
@@ -242,13 +275,14 @@ if (chosen.includes('large')) {
 }
 if (chosen.includes('pubsub')) {
   const publisher = await dial(`redis://127.0.0.1:${port}`);
-  const results = [];
-  for (const subscriber of await subscribers(port)) {
-    results.push({
-      name: subscriber.name,
-      ...(await medianRound(rounds, () => pubsubThroughput(publisher, subscriber, sizes.pubsub))),
-    });
-  }
+  const contenders = await subscribers(port);
+  const medians = await sideBySide(contenders, rounds, (subscriber) =>
+    pubsubThroughput(publisher, subscriber, sizes.pubsub),
+  );
+  const results = contenders.map((subscriber, index) => ({
+    name: subscriber.name,
+    ...medians[index],
+  }));
   await publisher.close();
   const reference = results.find((result) => result.name === 'ioredis').rate;
   out(
@@ -263,6 +297,17 @@ if (chosen.includes('pubsub')) {
     );
   out();
   chartBars.push(['pub/sub messages/s vs ioredis', results[0].rate / reference]);
+}
+
+/** Pins this process to CPU 1 with taskset; false when that cannot be done here. */
+function pinClient() {
+  try {
+    execFileSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    console.error('bench: --pin needs taskset (util-linux) and two CPUs; running unpinned');
+    return false;
+  }
 }
 
 stop();

@@ -12,16 +12,27 @@ export function percentile(sorted, fraction) {
   return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))];
 }
 
-/** Runs `round` once to warm up, then `rounds` times; resolves to the median result by `key`. */
-export async function medianRound(rounds, round, key = (result) => result.rate) {
-  await round();
-  const results = [];
+/**
+ * Runs `round(contender)` for every contender side by side: one warm-up each, then `rounds`
+ * rounds in which they take turns, the order reversed every other round, so that a slow moment
+ * of the machine falls on all alike. Collections run between turns, never inside one. Resolves
+ * to each contender's median round by rate, with `wrong` summed over all its rounds.
+ */
+export async function sideBySide(contenders, rounds, round) {
+  for (const contender of contenders) await round(contender);
+  const results = contenders.map(() => []);
+  const forward = contenders.map((_, index) => index);
   for (let index = 0; index < rounds; index++) {
-    globalThis.gc?.();
-    results.push(await round());
+    for (const turn of index % 2 === 0 ? forward : [...forward].reverse()) {
+      globalThis.gc?.();
+      results[turn].push(await round(contenders[turn]));
+    }
   }
-  results.sort((a, b) => key(a) - key(b));
-  return results[Math.floor(results.length / 2)];
+  return results.map((runs) => {
+    const sorted = [...runs].sort((a, b) => a.rate - b.rate);
+    const wrong = runs.reduce((sum, run) => sum + (run.wrong ?? 0), 0);
+    return { ...sorted[Math.floor(sorted.length / 2)], wrong };
+  });
 }
 
 /** Heap and RSS in MiB right now, after a collection when --expose-gc is on. */

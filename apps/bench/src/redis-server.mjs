@@ -3,8 +3,8 @@
 import { spawn } from 'node:child_process';
 import { connect, createServer } from 'node:net';
 
-/** Resolves to { port, stop }. */
-export async function redisForBench() {
+/** Resolves to { port, stop }; with `cpu`, the server is pinned to that CPU (taskset). */
+export async function redisForBench({ cpu } = {}) {
   if (process.env.REDIS_URL)
     return { port: Number(new URL(process.env.REDIS_URL).port || 6379), stop: () => {} };
   const port = await new Promise((resolve, reject) => {
@@ -14,13 +14,20 @@ export async function redisForBench() {
     });
     probe.once('error', reject);
   });
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {
-      stdio: 'ignore',
-    },
-  );
+  const serverArgs = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+  ];
+  const child =
+    cpu === undefined
+      ? spawn('redis-server', serverArgs, { stdio: 'ignore' })
+      : spawn('taskset', ['-c', String(cpu), 'redis-server', ...serverArgs], { stdio: 'ignore' });
   child.once('error', () => {
     console.error(
       'bench: redis-server is not installed (apt-get install redis-server, or brew install redis)',

@@ -1,4 +1,4 @@
-import { type Arg, commandToWire } from '@x/resp';
+import { type Arg, namedCommandToWire } from '@x/resp';
 import {
   blockingAllowanceMs,
   CommandKind,
@@ -24,7 +24,7 @@ export function newRequest(
 ): Request {
   if (typeof command !== 'string')
     throw new TypeError(`the command name must be a string, got ${typeof command}`);
-  const wire = commandToWire([command, ...args], maxArgBytes);
+  const wire = namedCommandToWire(command, args, maxArgBytes);
   let kind = commandKind(command);
   // With arguments the server refuses them for their arity: no transaction opens or ends.
   if (

@@ -37,30 +37,20 @@ export class Request {
   /** Converted arguments until written; null afterwards. */
   wire: WireCommand | null;
   readonly kind: CommandKind;
-  /** Subscribe family (and an EXEC that ran one): the frames still expected; null for others. */
-  confirming: Confirming | null;
-  /** Extra time the server may hold the reply (blocking commands); -1 for no limit. */
-  readonly blockingMs: number;
   /** For a `send`: where its outcome goes. Replaced when a `do` collects it. */
   sink: ReplySink | null = null;
   /** Position in the collecting `do`'s replies. */
   slot = 0;
   #resolve: ((reply: Reply) => void) | null = null;
   #reject: ((error: unknown) => void) | null = null;
-  #disarm: (() => void) | null = null;
-  #trace: CommandTrace | null = null;
-  /** EXEC after a transaction that queued a secret command: how its reply is redacted. */
-  execRedaction: ExecRedaction | null = null;
   /**
    * Takes the request over when its connection fails before answering it, instead of failing it:
    * a reconnecting client sends it on its next connection. Called for a request never written,
    * and for one written when `keepsWire` (reset to unwritten first); returns false to let it fail.
    */
   carryOver: CarryOver | null = null;
-  /** Keep `wire` after the write, so that carryOver can send the request again. */
-  keepsWire = false;
-  /** Set by standIn(): the error this request settles with when the stand-in's reply comes. */
-  #refusal: Error | null = null;
+  /** What most requests never set, allocated by the first that is: see RareFields. */
+  #rare: RareFields | null = null;
 
   constructor(
     wire: WireCommand,
@@ -70,8 +60,41 @@ export class Request {
   ) {
     this.wire = wire;
     this.kind = kind;
-    this.confirming = confirming;
-    this.blockingMs = blockingMs;
+    if (confirming !== null) this.confirming = confirming;
+    if (blockingMs !== 0) this.#rareFields().blockingMs = blockingMs;
+  }
+
+  /** Subscribe family (and an EXEC that ran one): the frames still expected; null for others. */
+  get confirming(): Confirming | null {
+    return this.#rare?.confirming ?? null;
+  }
+
+  set confirming(confirming: Confirming | null) {
+    if (confirming !== null || this.#rare !== null) this.#rareFields().confirming = confirming;
+  }
+
+  /** Extra time the server may hold the reply (blocking commands); -1 for no limit. */
+  get blockingMs(): number {
+    return this.#rare?.blockingMs ?? 0;
+  }
+
+  /** EXEC after a transaction that queued a secret command: how its reply is redacted. */
+  get execRedaction(): ExecRedaction | null {
+    return this.#rare?.execRedaction ?? null;
+  }
+
+  /** Keep `wire` after the write, so that carryOver can send the request again. */
+  get keepsWire(): boolean {
+    return this.#rare?.keepsWire ?? false;
+  }
+
+  set keepsWire(keeps: boolean) {
+    if (keeps || this.#rare !== null) this.#rareFields().keepsWire = keeps;
+  }
+
+  #rareFields(): RareFields {
+    this.#rare ??= new RareFields();
+    return this.#rare;
   }
 
   /** The promise of a `do` caller: resolves with the reply, rejects on an error reply. */
@@ -84,12 +107,12 @@ export class Request {
 
   /** Runs `disarm` once when the request settles (clears a time limit, removes a signal listener). */
   onSettle(disarm: () => void): void {
-    this.#disarm = disarm;
+    this.#rareFields().disarm = disarm;
   }
 
   /** True once standIn() replaced this command: what it would have changed, it does not. */
   get refused(): boolean {
-    return this.#refusal !== null;
+    return (this.#rare?.refusal ?? null) !== null;
   }
 
   /**
@@ -99,21 +122,22 @@ export class Request {
   standIn(wire: WireCommand, refusal: Error): void {
     this.wire = wire;
     this.confirming = null;
-    this.#refusal = refusal;
+    this.#rareFields().refusal = refusal;
   }
 
   /** Settles with the server's reply; an abandoned request drops it. */
   complete(reply: Reply): void {
-    if (this.#refusal !== null) {
-      this.fail(this.#refusal);
+    const rare = this.#rare;
+    if (rare !== null && rare.refusal !== null) {
+      this.fail(rare.refusal);
       return;
     }
     if (this.state === RequestState.Settled) return;
     this.state = RequestState.Settled;
     this.wire = null;
-    if (this.#trace !== null) this.#trace.settled(reply, undefined);
+    if (rare !== null && rare.trace !== null) rare.trace.settled(reply, undefined);
     if (this.abandoned) return;
-    this.#disarm?.();
+    rare?.disarm?.();
     if (this.sink !== null) this.sink.reply(this, reply);
     else if (reply instanceof ReplyError) this.#reject?.(reply);
     else this.#resolve?.(reply);
@@ -123,9 +147,10 @@ export class Request {
   confirm(): void {
     if (this.state === RequestState.Settled) return;
     this.state = RequestState.Settled;
-    if (this.#trace !== null) this.#trace.settled(null, undefined);
+    const rare = this.#rare;
+    if (rare !== null && rare.trace !== null) rare.trace.settled(null, undefined);
     if (this.abandoned) return;
-    this.#disarm?.();
+    rare?.disarm?.();
     if (this.sink !== null) this.sink.confirmed(this);
     else this.#resolve?.(null);
   }
@@ -135,9 +160,10 @@ export class Request {
     if (this.state === RequestState.Settled) return;
     this.state = RequestState.Settled;
     this.wire = null;
-    if (this.#trace !== null) this.#trace.settled(undefined, error);
+    const rare = this.#rare;
+    if (rare !== null && rare.trace !== null) rare.trace.settled(undefined, error);
     if (this.abandoned) return;
-    this.#disarm?.();
+    rare?.disarm?.();
     if (this.sink !== null) this.sink.failed(this, error);
     else this.#reject?.(error);
   }
@@ -149,29 +175,47 @@ export class Request {
   abandon(error: unknown): void {
     if (this.state === RequestState.Settled || this.abandoned) return;
     this.abandoned = true;
+    const trace = this.#rare?.trace ?? null;
     if (this.state === RequestState.Unwritten) {
       this.state = RequestState.Settled;
       this.wire = null;
-      if (this.#trace !== null) this.#trace.settled(undefined, error);
-    } else if (this.#trace !== null) {
-      this.#trace.gaveUp(error);
+      if (trace !== null) trace.settled(undefined, error);
+    } else if (trace !== null) {
+      trace.gaveUp(error);
     }
     this.#reject?.(error);
   }
 
   /** Publishes the start of this command on the tracing channels; its end follows when it settles. */
   traceStart(command: string, args: readonly unknown[], target: TraceTarget): void {
-    this.#trace = new CommandTrace(command, args, target);
+    this.#rareFields().trace = new CommandTrace(command, args, target);
   }
 
   /** A client moved the request to another connection: its trace names that one from now on. */
   retarget(target: TraceTarget): void {
-    this.#trace?.retarget(target);
+    this.#rare?.trace?.retarget(target);
   }
 
   /** EXEC after a transaction with secrets: its caller's errors and its trace redacted so. */
   redactExecWith(redaction: ExecRedaction): void {
-    this.execRedaction = redaction;
-    this.#trace?.redactWith(redaction);
+    const rare = this.#rareFields();
+    rare.execRedaction = redaction;
+    rare.trace?.redactWith(redaction);
   }
+}
+
+/**
+ * RareFields are what a plain command never sets (a time limit's clean-up, a trace, a
+ * subscription's confirmations, a blocking allowance, a transaction's redaction, a stand-in's
+ * refusal): one object, made by the first request that needs it, so that the many that do not
+ * carry a single empty slot instead of seven.
+ */
+class RareFields {
+  confirming: Confirming | null = null;
+  blockingMs = 0;
+  disarm: (() => void) | null = null;
+  trace: CommandTrace | null = null;
+  execRedaction: ExecRedaction | null = null;
+  keepsWire = false;
+  refusal: Error | null = null;
 }

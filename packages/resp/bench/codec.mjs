@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Decode and encode throughput of @x/resp beside redis-parser, in one process, on the built
-// package (run `pnpm build` first; `pnpm bench` at the root does). Median of 5 rounds after a
-// warm-up round; replies per second. `--quick` runs fewer, shorter rounds.
+// package (run `pnpm build` first; `pnpm bench` at the root does). The decoders take turns round
+// by round; median of 5 rounds after a warm-up round each; replies per second, every pass's
+// reply count checked. `--quick` runs fewer, shorter rounds. Run through apps/bench's main.mjs,
+// glibc's malloc thresholds are fixed (see there), or the 100 KiB rows measure the allocator.
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { CommandEncoder, Decoder } from '../dist/index.js';
@@ -38,15 +40,33 @@ function median(values) {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-function bench(make, repliesPerCall) {
-  const run = make();
-  measure(run, repliesPerCall);
-  const results = [];
+/**
+ * Measures contenders side by side: a warm-up each, then rounds in which they take turns (the
+ * order reversed every other round), so that a slow moment of the machine falls on all of them
+ * alike; the median of each one's rounds. Collections run between rounds, never inside one.
+ */
+function benchSideBySide(makers, repliesPerCall) {
+  const runs = makers.map((make) => make());
+  for (const run of runs) measure(run, repliesPerCall);
+  const results = runs.map(() => []);
+  const forward = runs.map((_, index) => index);
   for (let round = 0; round < rounds; round++) {
-    globalThis.gc?.();
-    results.push(measure(run, repliesPerCall));
+    for (const index of round % 2 === 0 ? forward : [...forward].reverse()) {
+      globalThis.gc?.();
+      results[index].push(measure(runs[index], repliesPerCall));
+    }
   }
-  return median(results);
+  return results.map(median);
+}
+
+function bench(make, repliesPerCall) {
+  return benchSideBySide([make], repliesPerCall)[0];
+}
+
+/** Fails the run when a decoder delivered other than `count` replies for one pass. */
+function checkCount(name, received, count) {
+  if (received !== count)
+    throw new Error(`${name} delivered ${received} replies for ${count}: the row is void`);
 }
 
 /**
@@ -58,15 +78,17 @@ const BaselineDecoder = process.env.BENCH_RESP_BASELINE
   : undefined;
 
 const ours =
-  (chunks, bulkStringsAs, DecoderClass = Decoder) =>
+  (chunks, count, bulkStringsAs, DecoderClass = Decoder) =>
   () => {
     let received = 0;
     const decoder = new DecoderClass({ bulkStringsAs, onReply: () => received++ });
     return () => {
+      received = 0;
       for (const chunk of chunks) decoder.write(chunk);
+      checkCount('@x/resp', received, count);
     };
   };
-const theirs = (chunks, returnBuffers) => () => {
+const theirs = (chunks, count, returnBuffers) => () => {
   let received = 0;
   const parser = new RedisParser({
     returnBuffers,
@@ -74,7 +96,9 @@ const theirs = (chunks, returnBuffers) => () => {
     returnError: () => received++,
   });
   return () => {
+    received = 0;
     for (const chunk of chunks) parser.execute(chunk);
+    checkCount('redis-parser', received, count);
   };
 };
 
@@ -82,6 +106,8 @@ const bulk = (size) => Buffer.from(`$${size}\r\n${'v'.repeat(size)}\r\n`);
 const array10 = Buffer.from(`*10\r\n${`$16\r\n${'a'.repeat(16)}\r\n`.repeat(10)}`);
 const cases = [
   ['+OK', Buffer.from('+OK\r\n'), 20_000],
+  // +OK is answered with a constant string; +QUEUED has to be decoded.
+  ['+QUEUED', Buffer.from('+QUEUED\r\n'), 20_000],
   [':integer', Buffer.from(':1234567\r\n'), 20_000],
   ['16 B bulk', bulk(16), 20_000],
   ['1 KiB bulk', bulk(1024), 2_000],
@@ -100,11 +126,9 @@ export function runCodecBench({ quick = false } = {}) {
   for (const [name, frame, count] of cases) {
     const chunks = chunked(frame, count);
     for (const mode of ['buffer', 'string']) {
-      const oursRate = bench(ours(chunks, mode), count);
-      const theirsRate = bench(theirs(chunks, mode === 'buffer'), count);
-      const baselineRate = BaselineDecoder
-        ? bench(ours(chunks, mode, BaselineDecoder), count)
-        : undefined;
+      const makers = [ours(chunks, count, mode), theirs(chunks, count, mode === 'buffer')];
+      if (BaselineDecoder) makers.push(ours(chunks, count, mode, BaselineDecoder));
+      const [oursRate, theirsRate, baselineRate] = benchSideBySide(makers, count);
       rows.push([`${name} (${mode}s)`, oursRate, theirsRate, baselineRate]);
     }
   }

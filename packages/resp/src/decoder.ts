@@ -39,8 +39,17 @@ type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 interface Frame {
   kind: FrameKind;
   items: Reply[];
+  /** Items received so far. */
+  filled: number;
   remaining: number;
 }
+
+/**
+ * Aggregates up to this many items get an array of their exact length at once (no growth, no
+ * spare slots); a longer one grows as its items come, so that a count the server announces but
+ * never sends cannot make the decoder allocate it.
+ */
+const PREALLOCATE_ITEMS = 4096;
 
 /**
  * Decoder turns a stream of RESP2/RESP3 bytes, split at any point, into replies. Partial input
@@ -463,7 +472,7 @@ export class Decoder {
   private bulkValue(buffer: Buffer, start: number, end: number, type: number): Reply {
     if (type === 33) return new ReplyError(buffer.toString('utf8', start, end));
     if (type === 61) start += 4; // verbatim: drop the three-letter format and ':'
-    if (this.bulkAsString) return buffer.toString('utf8', start, end);
+    if (this.bulkAsString) return utf8Text(buffer, start, end);
     const size = end - start;
     if (size >= COPY_BELOW && size * 2 >= buffer.length) return buffer.subarray(start, end);
     const copy = Buffer.allocUnsafe(size);
@@ -501,7 +510,13 @@ export class Decoder {
     if (this.stack.length >= this.maxDepth)
       return this.fail('nesting deeper than maxDepth', offset);
     this.charge(next - offset + AGGREGATE_COST, offset);
-    this.stack.push({ kind, items: [], remaining: count * perEntry });
+    const items = count * perEntry;
+    this.stack.push({
+      kind,
+      items: items <= PREALLOCATE_ITEMS ? new Array<Reply>(items) : [],
+      filled: 0,
+      remaining: items,
+    });
     return next;
   }
 
@@ -552,7 +567,7 @@ export class Decoder {
     if (stack.length > 0) this.charge(end - start + retainedCost(value, end - start), start);
     while (stack.length > 0) {
       const frame = stack[stack.length - 1]!;
-      frame.items.push(value);
+      frame.items[frame.filled++] = value;
       if (--frame.remaining > 0) return;
       stack.pop();
       if (frame.kind === FrameKind.Attribute) {
@@ -617,7 +632,18 @@ function findLineEndFar(buffer: Buffer, start: number): number {
 
 function decodeText(buffer: Buffer, start: number, end: number): string {
   if (end - start === 2 && buffer[start] === 79 && buffer[start + 1] === 75) return 'OK';
-  return buffer.toString('utf8', start, end);
+  return utf8Text(buffer, start, end);
+}
+
+// Buffer#utf8Slice: what toString('utf8', start, end) calls after checking its arguments and
+// looking the encoding up, which costs more than decoding a short value. Node's own, untyped.
+interface Utf8Slicing {
+  utf8Slice(start: number, end: number): string;
+}
+
+/** The bytes from `start` to `end` as UTF-8 text; the bounds are known good. */
+function utf8Text(buffer: Buffer, start: number, end: number): string {
+  return (buffer as unknown as Utf8Slicing).utf8Slice(start, end);
 }
 
 function parseDouble(text: string): number {

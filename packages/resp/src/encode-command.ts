@@ -76,33 +76,65 @@ export function commandToWire(
   command: readonly Arg[],
   maxArgBytes = MAX_ARG_BYTES,
 ): (string | Uint8Array)[] {
-  const wire: (string | Uint8Array)[] = [];
-  const push = (arg: unknown, position: number) => {
-    const part = argToWire(arg, position);
-    // A string has at most 3 UTF-8 bytes per UTF-16 unit, so short ones need no counting.
-    const long =
-      typeof part === 'string'
-        ? part.length * 3 > maxArgBytes && Buffer.byteLength(part) > maxArgBytes
-        : part.byteLength > maxArgBytes;
-    if (long)
-      throw new RangeError(
-        `argument ${position} is longer than ${maxArgBytes} bytes, the server's proto-max-bulk-len`,
-      );
-    wire.push(part);
-  };
-  for (let index = 0; index < command.length; index++) {
-    const arg: unknown = command[index];
+  return toWire(command, 0, maxArgBytes, undefined);
+}
+
+/**
+ * `commandToWire([name, ...args])` without building that array first, into an array of exactly
+ * the command's length: what a client does for every command it sends.
+ */
+export function namedCommandToWire(
+  name: string,
+  args: readonly Arg[],
+  maxArgBytes = MAX_ARG_BYTES,
+): (string | Uint8Array)[] {
+  return toWire(args, 1, maxArgBytes, name);
+}
+
+/** `args` converted after `name` (when given); positions in errors count from `first`. */
+function toWire(
+  args: readonly Arg[],
+  first: number,
+  maxArgBytes: number,
+  name: string | undefined,
+): (string | Uint8Array)[] {
+  let size = first + args.length;
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index];
+    if (Array.isArray(arg)) size += arg.length - 1;
+  }
+  if (size === 0) throw new TypeError('a command needs at least its name');
+  // Sized once: growing from [] would leave a backing store of 17 slots for a 3-word command.
+  const wire = new Array<string | Uint8Array>(size);
+  let at = 0;
+  if (name !== undefined) wire[at++] = checkedPart(name, 0, maxArgBytes);
+  for (let index = 0; index < args.length; index++) {
+    const arg: unknown = args[index];
+    const position = index + first;
     if (Array.isArray(arg)) {
       for (const item of arg) {
-        if (Array.isArray(item)) throw new TypeError(`argument ${index}: ${describe(item)}`);
-        push(item, index);
+        if (Array.isArray(item)) throw new TypeError(`argument ${position}: ${describe(item)}`);
+        wire[at++] = checkedPart(item, position, maxArgBytes);
       }
     } else {
-      push(arg, index);
+      wire[at++] = checkedPart(arg, position, maxArgBytes);
     }
   }
-  if (wire.length === 0) throw new TypeError('a command needs at least its name');
   return wire;
+}
+
+function checkedPart(arg: unknown, position: number, maxArgBytes: number): string | Uint8Array {
+  const part = argToWire(arg, position);
+  // A string has at most 3 UTF-8 bytes per UTF-16 unit, so short ones need no counting.
+  const long =
+    typeof part === 'string'
+      ? part.length * 3 > maxArgBytes && Buffer.byteLength(part) > maxArgBytes
+      : part.byteLength > maxArgBytes;
+  if (long)
+    throw new RangeError(
+      `argument ${position} is longer than ${maxArgBytes} bytes, the server's proto-max-bulk-len`,
+    );
+  return part;
 }
 
 /**

@@ -12,6 +12,7 @@ export {
   commandToWire,
   encodeCommand,
   MAX_ARG_BYTES,
+  namedCommandToWire,
   type RedisArgument,
   type ScalarArg,
 } from './encode-command.js';
