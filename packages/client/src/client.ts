@@ -13,7 +13,7 @@ import { CacheNeedsResp3Error, ClientCache } from './cache/client-cache.js';
 import { FencedCall } from './cache/fenced-call.js';
 import { type ClientCallOptions, type ClientSettings, reconnectDelayMs } from './client-options.js';
 import { answersPing, attemptFailure } from './connect-outcome.js';
-import { OfflineQueueFullError } from './errors.js';
+import { notConnectedError, OfflineQueueFullError } from './errors.js';
 import { ExclusivePool } from './exclusive-pool.js';
 import { OfflineQueue } from './offline-queue.js';
 import { refusalOnShared } from './shared-commands.js';
@@ -396,11 +396,7 @@ export class Client {
 
   /** Requests whose offlineWaitMs ran out. */
   #expired(requests: Request[]): void {
-    const { offlineWaitMs } = this.#settings;
-    const expired = new ConnectionError(
-      `no connection to the server within ${offlineWaitMs} ms (offlineWaitMs): the command was not sent`,
-      { cause: this.#lastError, code: 'ERR_NOT_CONNECTED' },
-    );
+    const expired = notConnectedError(this.#settings.offlineWaitMs, this.#lastError);
     for (const request of requests) this.#failWith(request, expired);
     if (this.#waiting.size === 0) this.#wake?.();
   }

@@ -1,4 +1,13 @@
+import { ConnectionError } from '@x/conn';
 import { hasBrand, RedisError } from '@x/resp';
+
+/** What a call (or a cached read) that found no connection within offlineWaitMs rejects with. */
+export function notConnectedError(offlineWaitMs: number, cause: unknown): ConnectionError {
+  return new ConnectionError(
+    `no connection to the server within ${offlineWaitMs} ms (offlineWaitMs): the command was not sent`,
+    { cause, code: 'ERR_NOT_CONNECTED' },
+  );
+}
 
 const needsOwnConnectionBrand = Symbol.for('@x/client/NeedsOwnConnectionError');
 const offlineQueueFullBrand = Symbol.for('@x/client/OfflineQueueFullError');

@@ -1,6 +1,6 @@
 import { __internal, type Connection, ConnectionError } from '@x/conn';
 import { type Arg, commandToWire, type Push, type Reply } from '@x/resp';
-import { OfflineQueueFullError } from '../errors.js';
+import { notConnectedError, OfflineQueueFullError } from '../errors.js';
 import { OfflineQueue } from '../offline-queue.js';
 import {
   type CachedCallOptions,
@@ -341,10 +341,7 @@ export class ClientCache implements ReadOwner, Abandonment {
   }
 
   #expired(reads: ServerRead[]): void {
-    const expired = new ConnectionError(
-      `no connection to the server within ${this.#host.offlineWaitMs} ms (offlineWaitMs): the command was not sent`,
-      { cause: this.#host.lastError(), code: 'ERR_NOT_CONNECTED' },
-    );
+    const expired = notConnectedError(this.#host.offlineWaitMs, this.#host.lastError());
     for (const read of reads) this.#failRead(read, expired);
     if (this.#waiting.size === 0) this.#host.drained();
   }
@@ -441,7 +438,7 @@ export class ClientCache implements ReadOwner, Abandonment {
    * whose reply follows every invalidation the command caused.
    */
   beforeSend(command: string, args: readonly Arg[]): boolean {
-    if (this.#store.entries === 0 && this.#pending.size === 0) return false;
+    if (!this.holdsAnything) return false;
     const effect = verdictOf(command).effect;
     if (effect === WriteEffect.None) return false;
     if (effect === WriteEffect.All) {
