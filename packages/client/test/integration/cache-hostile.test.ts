@@ -3,73 +3,15 @@
 // A scripted server built on @x/resp plays Redis's tracking protocol, with those faults.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConnectionError, TimeoutError } from '@x/conn';
-import { encodeReply, Push, type Reply, ReplyError, type ReplyValue } from '@x/resp';
-import { type FakeConnection, type FakeServer, startFakeServer } from '@x/test-redis';
+import { ReplyError, type ReplyValue } from '@x/resp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Client, createClient } from '../../src/index.js';
-
-interface TrackingServer {
-  readonly fake: FakeServer;
-  readonly values: Map<string, string>;
-  /** Commands received, by name. */
-  count(name: string): number;
-  /** Sends an invalidation push for `keys` (null: flush) on every connection. */
-  invalidate(keys: ReplyValue): void;
-}
-
-/**
- * Per command: a reply to send (or a promise of one: later replies wait for it, as a server's
- * would), 'silent' to send nothing, or undefined to let the default handler answer.
- */
-type Fault = (
-  command: string[],
-  connection: FakeConnection,
-) => ReplyValue | undefined | 'silent' | Promise<ReplyValue>;
-
-async function startTrackingServer(fault: Fault = () => undefined): Promise<TrackingServer> {
-  const values = new Map<string, string>();
-  const counts = new Map<string, number>();
-  let fakeServer: FakeServer;
-  const push = (keys: ReplyValue) =>
-    encodeReply(new Push(['invalidate', keys as Reply]), { protocol: 3 });
-  fakeServer = await startFakeServer({
-    onCommand: async (command, connection) => {
-      const name = command[0]!.toUpperCase();
-      counts.set(name, (counts.get(name) ?? 0) + 1);
-      const faulty = await fault(command, connection);
-      if (faulty === 'silent') return undefined;
-      if (faulty !== undefined) return faulty;
-      switch (name) {
-        case 'HELLO':
-          return new Map<ReplyValue, ReplyValue>([
-            ['server', 'fake'],
-            ['proto', 3],
-          ]);
-        case 'PING':
-          return 'PONG';
-        case 'GET':
-          return values.get(command[1]!) ?? null;
-        case 'MGET':
-          return command.slice(1).map((key) => values.get(key) ?? null);
-        case 'PTTL':
-          return values.has(command[1]!) ? -1 : -2;
-        case 'SET':
-          values.set(command[1]!, command[2]!);
-          return 'OK';
-        default:
-          return 'OK';
-      }
-    },
-  });
-  return {
-    fake: fakeServer,
-    values,
-    count: (name) => counts.get(name) ?? 0,
-    invalidate: (keys) => {
-      for (const connection of fakeServer.connections) connection.write(push(keys));
-    },
-  };
-}
+import {
+  type Fault,
+  invalidation,
+  startTrackingServer,
+  type TrackingServer,
+} from '../tracking-server.js';
 
 const servers: TrackingServer[] = [];
 const clients: Client[] = [];
@@ -90,9 +32,6 @@ async function setUp(fault?: Fault, options: object = {}) {
   clients.push(client);
   return { server, client };
 }
-
-const invalidation = (keys: ReplyValue) =>
-  encodeReply(new Push(['invalidate', keys as Reply]), { protocol: 3 });
 
 describe('client-side caching when the server misbehaves or is slow', () => {
   it("reads its own write when the server's invalidation comes well after the write's reply", async () => {

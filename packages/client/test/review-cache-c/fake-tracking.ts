@@ -1,11 +1,10 @@
 // A scripted server for what a real one cannot be made to do on demand: stall (or die without
-// a word) between two replies on the same connection. Plays just enough of Redis for the cache:
-// GET, PTTL, SET, EVAL (which writes the key 'hidden', named by none of its arguments), PING and
-// the handshake.
-import type { ReplyValue } from '@x/resp';
-import { type FakeConnection, type FakeServer, startFakeServer } from '@x/test-redis';
+// a word) between two replies on the same connection. The tracking server of ../tracking-server.ts,
+// plus EVAL (which writes the key 'hidden', named by none of its arguments) and hooks.
+import type { FakeConnection, FakeServer } from '@x/test-redis';
 import { afterEach } from 'vitest';
 import { type Client, createClient } from '../../src/index.js';
+import { startTrackingServer } from '../tracking-server.js';
 
 export interface FakeTracking {
   readonly fake: FakeServer;
@@ -26,45 +25,28 @@ afterEach(async () => {
 });
 
 export async function startFakeTracking(): Promise<FakeTracking> {
-  const state = {
-    values: new Map<string, string>(),
+  const hooks = {
     stalled: new Set<FakeConnection>(),
     afterEval: (_connection: FakeConnection) => {},
     onSet: (_connection: FakeConnection) => {},
   };
-  const fake = await startFakeServer({
-    onCommand: (command, connection): ReplyValue | undefined => {
-      if (state.stalled.has(connection)) return undefined;
-      const name = command[0]!.toUpperCase();
-      switch (name) {
-        case 'HELLO':
-          return new Map<ReplyValue, ReplyValue>([
-            ['server', 'fake'],
-            ['proto', 3],
-          ]);
-        case 'PING':
-          return 'PONG';
-        case 'GET':
-          return state.values.get(command[1]!) ?? null;
-        case 'PTTL':
-          return state.values.has(command[1]!) ? -1 : -2;
-        case 'SET':
-          state.values.set(command[1]!, command[2]!);
-          state.onSet(connection);
-          return 'OK';
-        case 'EVAL':
-          // Any script writes the key 'hidden' (named by no argument) to 'after'.
-          state.values.set('hidden', 'after');
-          connection.reply('OK');
-          state.afterEval(connection);
-          return undefined;
-        default:
-          return 'OK';
-      }
-    },
+  const server = await startTrackingServer((command, connection) => {
+    if (hooks.stalled.has(connection)) return 'silent';
+    const name = command[0]!.toUpperCase();
+    if (name === 'SET') {
+      server.values.set(command[1]!, command[2]!);
+      hooks.onSet(connection);
+      return 'OK';
+    }
+    if (name !== 'EVAL') return undefined;
+    // Any script writes the key 'hidden' (named by no argument) to 'after'.
+    server.values.set('hidden', 'after');
+    connection.reply('OK');
+    hooks.afterEval(connection);
+    return 'silent';
   });
-  servers.push(fake);
-  return Object.assign(state, { fake });
+  servers.push(server.fake);
+  return Object.assign(hooks, { fake: server.fake, values: server.values });
 }
 
 export function fakeClient(tracking: FakeTracking, options: object = {}): Client {
