@@ -1,5 +1,5 @@
 import { __internal } from '@x/conn';
-import { type Arg, commandToWire } from '@x/resp';
+import { type Arg, commandToWire, namedCommandToWire } from '@x/resp';
 import { NeedsOwnConnectionError } from './errors.js';
 
 const { blockOptionAt, CommandKind, commandKind } = __internal;
@@ -134,5 +134,5 @@ function clientRefusal(args: readonly Arg[]): NeedsOwnConnectionError | null {
 function blocks(command: string, args: readonly Arg[]): boolean {
   const upper = command.toUpperCase();
   if (upper !== 'XREAD' && upper !== 'XREADGROUP') return true;
-  return blockOptionAt(commandToWire([command, ...args])) !== -1;
+  return blockOptionAt(namedCommandToWire(command, args)) !== -1;
 }

@@ -1,5 +1,5 @@
 import { __internal, type Connection, ConnectionError } from '@x/conn';
-import { type Arg, commandToWire, type Push, type Reply } from '@x/resp';
+import { type Arg, commandToWire, namedCommandToWire, type Push, type Reply } from '@x/resp';
 import { notConnectedError, OfflineQueueFullError } from '../errors.js';
 import { OfflineQueue } from '../offline-queue.js';
 import {
@@ -188,7 +188,7 @@ export class ClientCache implements ReadOwner, Abandonment {
       }
       let wire: (string | Uint8Array)[];
       try {
-        wire = commandToWire([command, ...args], this.#host.maxArgBytes);
+        wire = namedCommandToWire(command, args, this.#host.maxArgBytes);
       } catch (error) {
         return Promise.reject(error);
       }

@@ -54,7 +54,7 @@ export class FencedCall {
     });
   }
 
-  /** The PING that fences the script; false leaves the call unfenced (the cache is dropped). */
+  /** The PING written right behind the script: the call settles when its reply comes. */
   fenceWith(ping: Request): void {
     ping.sink = this;
   }
