@@ -1,0 +1,1 @@
+export { keySlot } from './key-slot.js';
