@@ -18,6 +18,11 @@ export interface RedisServerOptions {
    * one it can rewrite (with `args: ['--sentinel']`).
    */
   configText?: string;
+  /**
+   * Runs in cluster mode (`--cluster-enabled yes`) with the cluster bus on a second free port:
+   * the default, port + 10000, may be over 65535 or taken.
+   */
+  cluster?: boolean;
 }
 
 /** RedisServer is a running redis-server that a test owns. */
@@ -27,6 +32,8 @@ export interface RedisServer {
   readonly port: number;
   /** The Unix socket path, when asked for. */
   readonly socketPath: string | undefined;
+  /** The cluster bus port when started with `cluster: true`, else undefined. */
+  readonly clusterPort: number | undefined;
   /** A redis:// or unix:// URL for the server. */
   readonly url: string;
   readonly pid: number;
@@ -67,6 +74,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const host = '127.0.0.1';
   const timeoutMs = options.startTimeoutMs ?? 10_000;
   let port = 0;
+  let clusterPort: number | undefined;
   let child: ChildProcess | undefined;
   const configFile: string[] = [];
   if (options.configText !== undefined) {
@@ -78,9 +86,14 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     const listen = socketPath
       ? ['--port', '0', '--unixsocket', socketPath, '--unixsocketperm', '700']
       : ['--port', String(port), '--bind', host];
+    const cluster =
+      clusterPort === undefined
+        ? []
+        : ['--cluster-enabled', 'yes', '--cluster-port', String(clusterPort)];
     const args = [
       ...configFile,
       ...listen,
+      ...cluster,
       '--save',
       '',
       '--appendonly',
@@ -109,6 +122,10 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
 
   for (let attempt = 1; ; attempt++) {
     if (!socketPath) port = await freePort(host);
+    if (options.cluster) {
+      do clusterPort = await freePort(host);
+      while (clusterPort === port);
+    }
     try {
       await launch();
       break;
@@ -136,6 +153,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     host,
     port,
     socketPath,
+    clusterPort,
     url: socketPath ? `unix://${socketPath}` : `redis://${host}:${port}`,
     get pid() {
       return child?.pid ?? 0;
