@@ -1,4 +1,83 @@
-/** Placeholder until the CRC16 module lands. */
-export function keySlot(_key: string | Uint8Array): number {
-  throw new Error('not built yet');
+import { type Arg, argToWire } from '@x/resp';
+
+/** The number of hash slots in a Redis Cluster. */
+export const SLOT_COUNT = 16384;
+
+// CRC16/XMODEM (polynomial 0x1021, initial value 0, no reflection): the variant Redis Cluster
+// uses, as the cluster specification gives it. One entry per value of the top byte.
+const CRC16_TABLE = buildTable();
+
+function buildTable(): Uint16Array {
+  const table = new Uint16Array(256);
+  for (let byte = 0; byte < 256; byte++) {
+    let crc = byte << 8;
+    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? (crc << 1) ^ 0x1021 : crc << 1;
+    table[byte] = crc & 0xffff;
+  }
+  return table;
+}
+
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+
+/**
+ * keySlot returns the hash slot (0 to 16383) of a key: CRC16/XMODEM of its bytes mod 16384, or
+ * of its hash tag when it has one (the bytes between the first `{` and the first `}` after it,
+ * when there is at least one). The key is turned into bytes exactly as @x/resp sends it:
+ * strings as UTF-8, numbers and bigints as decimal text, `null` as the empty string, objects
+ * through `toRedisArg()`. Throws a TypeError for what @x/resp refuses to send, arrays included.
+ */
+export function keySlot(key: Arg): number {
+  if (typeof key === 'string') return stringSlot(key);
+  if (key instanceof Uint8Array) return bytesSlot(key);
+  if (Array.isArray(key)) throw new TypeError('keySlot: a key cannot be an array');
+  const wire = argToWire(key);
+  return typeof wire === 'string' ? stringSlot(wire) : bytesSlot(wire);
+}
+
+function stringSlot(key: string): number {
+  let start = 0;
+  let end = key.length;
+  // '{' and '}' are ASCII, so their UTF-16 positions bound the same bytes as in UTF-8.
+  const open = key.indexOf('{');
+  if (open !== -1) {
+    const close = key.indexOf('}', open + 1);
+    if (close > open + 1) {
+      start = open + 1;
+      end = close;
+    }
+  }
+  let crc = 0;
+  for (let index = start; index < end; index++) {
+    const code = key.charCodeAt(index);
+    if (code >= 0x80) return bytesSlot(Buffer.from(key.slice(start, end), 'utf8'), true);
+    crc = ((crc << 8) ^ CRC16_TABLE[((crc >>> 8) ^ code) & 0xff]!) & 0xffff;
+  }
+  return crc & (SLOT_COUNT - 1);
+}
+
+/** The slot of a key's bytes; `tagged` when the hash tag was already taken out. */
+function bytesSlot(key: Uint8Array, tagged = false): number {
+  let start = 0;
+  let end = key.length;
+  if (!tagged) {
+    const open = key.indexOf(OPEN_BRACE);
+    if (open !== -1) {
+      const close = key.indexOf(CLOSE_BRACE, open + 1);
+      if (close > open + 1) {
+        start = open + 1;
+        end = close;
+      }
+    }
+  }
+  return crc16(key, start, end) & (SLOT_COUNT - 1);
+}
+
+/** crc16 returns the CRC16/XMODEM checksum of `bytes` (from `start` up to `end`), which keySlot uses. */
+export function crc16(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  let crc = 0;
+  for (let index = start; index < end; index++) {
+    crc = ((crc << 8) ^ CRC16_TABLE[((crc >>> 8) ^ bytes[index]!) & 0xff]!) & 0xffff;
+  }
+  return crc;
 }
