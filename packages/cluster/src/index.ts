@@ -1,3 +1,5 @@
+export { Cluster, type ClusterNode, type ScanOptions } from './cluster.js';
+export type { ClusterCallOptions, ClusterOptions, ReadFrom } from './cluster-options.js';
 export {
   type CommandInfo,
   CommandTable,
@@ -5,5 +7,12 @@ export {
   type RequestPolicy,
   type ResponsePolicy,
 } from './command-table.js';
+export {
+  type Attempt,
+  ClusterConnectError,
+  ClusterRoutingError,
+  CrossSlotError,
+} from './errors.js';
 export { crc16, keySlot, SLOT_COUNT } from './key-slot.js';
 export type { BeginSearch, FindKeys, KeySpec } from './key-specs.js';
+export type { NatMap, NodeAddress } from './node-address.js';
