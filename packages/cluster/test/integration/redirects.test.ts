@@ -1,0 +1,200 @@
+// Redirects produced on demand on a real cluster: MOVED after a slot moved under the client, ASK
+// and TRYAGAIN mid-migration, and a slot range resharded while writes run.
+
+import { ReplyError } from '@x/resp';
+import { type ClusterNode as ServerNode, startFakeServer, useRedisCluster } from '@x/test-redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Cluster, ClusterRoutingError, keySlot } from '../../src/index.js';
+
+const suite = useRedisCluster();
+let cluster: Cluster;
+
+beforeAll(async () => {
+  cluster = await Cluster.connect({ seeds: suite.cluster.seeds, retryWaitMs: 5_000 });
+});
+afterAll(async () => {
+  await cluster?.close();
+});
+
+/** A master other than `node`. */
+async function otherMaster(node: ServerNode): Promise<ServerNode> {
+  const masters = await suite.cluster.masters();
+  return masters.find((each) => each.id !== node.id) as ServerNode;
+}
+
+function ownerInMap(slot: number): string | undefined {
+  return cluster
+    .nodes()
+    .find(
+      (node) =>
+        node.role === 'master' && node.slots.some(([first, last]) => first <= slot && slot <= last),
+    )?.address;
+}
+
+describe('MOVED', () => {
+  it('follows a slot that moved under the client, and refreshes its map', async () => {
+    const key = 'moved:{m1}';
+    const slot = keySlot(key);
+    await cluster.do('SET', key, 'before');
+    const from = await suite.cluster.nodeForSlot(slot);
+    const to = await otherMaster(from);
+    await suite.cluster.migrateSlot(slot, from, to);
+    // The client still believes `from`: the call meets MOVED and goes on to `to`.
+    expect(ownerInMap(slot)).toBe(`${from.host}:${from.port}`);
+    expect(String(await cluster.do('GET', key))).toBe('before');
+    expect(await cluster.do('SET', key, 'after')).toBe('OK');
+    expect(String(await suite.cluster.call(to, 'GET', key))).toBe('after');
+    await cluster.refresh();
+    expect(ownerInMap(slot)).toBe(`${to.host}:${to.port}`);
+  });
+});
+
+describe('ASK and TRYAGAIN mid-migration', () => {
+  it('ASKING then the command on the target for a key already moved; the map stays', async () => {
+    const moved = 'ask:{a1}:moved';
+    const stays = 'ask:{a1}:stays';
+    const slot = keySlot(moved);
+    await cluster.do('SET', moved, 'm');
+    await cluster.do('SET', stays, 's');
+    const from = await suite.cluster.nodeForSlot(slot);
+    const to = await otherMaster(from);
+    await suite.cluster.beginMigration(slot, from, to, { keys: [moved] });
+    try {
+      expect(String(await cluster.do('GET', moved))).toBe('m');
+      expect(String(await cluster.do('GET', stays))).toBe('s');
+      // ASK is for one command: the map still says `from`.
+      expect(ownerInMap(slot)).toBe(`${from.host}:${from.port}`);
+      // A multi-key command over a moved and an unmoved key is TRYAGAIN until the move ends.
+      const started = performance.now();
+      const pending = cluster.do('MGET', moved, stays);
+      setTimeout(() => void suite.cluster.finishMigration(slot, from, to), 300);
+      const values = (await pending) as unknown[];
+      expect(values.map(String)).toEqual(['m', 's']);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(250);
+    } finally {
+      await suite.cluster.waitUntilStable();
+    }
+  });
+
+  it('gives up on TRYAGAIN after retryWaitMs, naming every node tried', async () => {
+    const impatient = await Cluster.connect({ seeds: suite.cluster.seeds, retryWaitMs: 400 });
+    const moved = 'try:{t1}:moved';
+    const stays = 'try:{t1}:stays';
+    const slot = keySlot(moved);
+    await impatient.do('MSET', moved, '1', stays, '2');
+    const from = await suite.cluster.nodeForSlot(slot);
+    const to = await otherMaster(from);
+    await suite.cluster.beginMigration(slot, from, to, { keys: [moved] });
+    try {
+      const error = await impatient.do('MGET', moved, stays).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ClusterRoutingError);
+      const routing = error as ClusterRoutingError;
+      expect(routing.code).toBe('ERR_CLUSTER_UNAVAILABLE');
+      expect(routing.attempts.some((attempt) => attempt.outcome.startsWith('TRYAGAIN'))).toBe(true);
+      // The source answers TRYAGAIN itself: it holds one of the keys, so it cannot say ASK.
+      expect(
+        routing.attempts.every((attempt) => attempt.node === `${from.host}:${from.port}`),
+      ).toBe(true);
+      expect(routing.attempts.length).toBeGreaterThan(2);
+      expect(routing.message).toContain(`${from.host}:${from.port} (TRYAGAIN`);
+    } finally {
+      await suite.cluster.finishMigration(slot, from, to);
+      await impatient.close();
+    }
+  });
+});
+
+describe('resharding under load', () => {
+  it('moves 40 slots while writes run (10,000 at least): none lost, none failed', async () => {
+    // Keys in the first slots of one master, so that moving them matters to the writes.
+    const from = await suite.cluster.nodeForSlot(100);
+    const to = await otherMaster(from);
+    const slots = Array.from({ length: 40 }, (_, index) => 100 + index);
+    const keysBySlot = new Map<number, string>();
+    for (let index = 0; keysBySlot.size < slots.length; index++) {
+      const key = `reshard:${index}`;
+      const slot = keySlot(key);
+      if (slot >= 100 && slot < 140 && !keysBySlot.has(slot)) keysBySlot.set(slot, key);
+    }
+    const keys = [...keysBySlot.values()];
+    const errors: unknown[] = [];
+    let written = 0;
+    let moving = true;
+    let issued = 0;
+    const writes = (async () => {
+      const inFlight = new Set<Promise<unknown>>();
+      for (let index = 0; index < 10_000 || moving; index++) {
+        issued++;
+        const key = keys[index % keys.length] as string;
+        const write = cluster.do('RPUSH', key, index).then(
+          () => {
+            written++;
+          },
+          (error: unknown) => errors.push(error),
+        );
+        inFlight.add(write);
+        void write.finally(() => inFlight.delete(write));
+        if (inFlight.size >= 50) await Promise.race(inFlight);
+      }
+      await Promise.all(inFlight);
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    for (const slot of slots) await suite.cluster.migrateSlot(slot, from, to, { keysBatch: 10 });
+    // The writes ran under every move: they go on until the last one ends.
+    moving = false;
+    await writes;
+    expect(errors).toEqual([]);
+    expect(issued).toBeGreaterThanOrEqual(10_000);
+    expect(written).toBe(issued);
+    const lengths = await Promise.all(keys.map((key) => cluster.do('LLEN', key)));
+    expect(lengths.reduce((sum: number, length) => sum + (length as number), 0)).toBe(issued);
+    // Each list holds its own writes exactly once (order across a redirect is not promised).
+    const first = ((await cluster.do('LRANGE', keys[0] as string, 0, -1)) as unknown[]).map(Number);
+    expect(first.sort((a, b) => a - b)).toEqual(
+      Array.from({ length: first.length }, (_, index) => index * keys.length),
+    );
+  }, 60_000);
+});
+
+describe('a redirect loop', () => {
+  it('stops after maxRedirects with an error naming each node and what it said', async () => {
+    // Two nodes that each say the other owns every slot: a real cluster settles such a
+    // disagreement within a gossip round, so only a scripted server can hold it.
+    let other = 0;
+    const serve = (port: () => number) => (command: string[]) => {
+      const name = command[0]?.toUpperCase();
+      if (name === 'CLUSTER') return [[0, 16_383, ['127.0.0.1', port(), 'id']]];
+      if (name === 'COMMAND') return [];
+      if (name === 'PING') return 'PONG';
+      return new ReplyError(`MOVED 1 127.0.0.1:${other}`);
+    };
+    const a = await startFakeServer({ onCommand: serve(() => a.port) });
+    const b = await startFakeServer({
+      onCommand: (command) => {
+        const name = command[0]?.toUpperCase();
+        if (name === 'CLUSTER') return [[0, 16_383, ['127.0.0.1', a.port, 'id']]];
+        if (name === 'PING') return 'PONG';
+        return new ReplyError(`MOVED 1 127.0.0.1:${a.port}`);
+      },
+    });
+    other = b.port;
+    const looping = await Cluster.connect({ seeds: [a.url], maxRedirects: 3 });
+    try {
+      const error = await looping.do('GET', 'x').catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ClusterRoutingError);
+      const routing = error as ClusterRoutingError;
+      expect(routing.code).toBe('ERR_TOO_MANY_REDIRECTS');
+      expect(routing.attempts).toHaveLength(4);
+      expect(routing.attempts.map((attempt) => attempt.node)).toEqual([
+        `127.0.0.1:${a.port}`,
+        `127.0.0.1:${b.port}`,
+        `127.0.0.1:${a.port}`,
+        `127.0.0.1:${b.port}`,
+      ]);
+      expect(routing.message).toContain(`MOVED 1 127.0.0.1:${a.port}`);
+    } finally {
+      looping.destroy();
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+});
