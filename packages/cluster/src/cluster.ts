@@ -171,11 +171,22 @@ export class Cluster {
       return Promise.reject(
         new ClusterRoutingError(`no node serves slot ${slot}`, 'ERR_CLUSTER_UNAVAILABLE', []),
       );
-    const client = this.#client(shard.master, 'master', this.#topology.map);
-    return client.exclusive(
-      (conn) => work(guardSlot(conn, slot, (command, args) => this.#slotsOf(command, args))),
-      options,
-    );
+    const map = this.#topology.map;
+    const client = this.#client(shard.master, 'master', map);
+    const host = (map.addresses.get(shard.master) as NodeAddress).host;
+    return client.exclusive(async (conn) => {
+      try {
+        return await work(guardSlot(conn, slot, (command, args) => this.#slotsOf(command, args)));
+      } catch (error) {
+        // The slot moved: the next exclusive() for it should find the new master.
+        const redirect = redirectOf(error, host);
+        if (redirect?.kind === 'MOVED') {
+          this.#topology.patch(this.#topology.map.moveSlot(redirect.slot, redirect.address));
+          void this.#topology.refresh();
+        }
+        throw error;
+      }
+    }, options);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readReadmeExamples, usesSentinels, useTestPort } from './readme-blocks.js';
+import { readReadmeExamples, usesCluster, usesSentinels, useTestPort } from './readme-blocks.js';
 
 const readme = [
   '# @x/thing',
@@ -71,5 +71,13 @@ describe('useTestPort', () => {
     ).toBe("['127.0.0.1:41001', '127.0.0.1:41002', '127.0.0.1:41003'], 40001");
     expect(usesSentinels("sentinels: ['127.0.0.1:26379']")).toBe(true);
     expect(usesSentinels('port: 263790')).toBe(false);
+  });
+
+  it('points cluster ports at test masters, in order', () => {
+    expect(
+      useTestPort("seeds: ['redis://127.0.0.1:7000', '127.0.0.1:7002']", 1, [], [41, 42, 43]),
+    ).toBe("seeds: ['redis://127.0.0.1:41', '127.0.0.1:43']");
+    expect(usesCluster("seeds: ['redis://127.0.0.1:7000']")).toBe(true);
+    expect(usesCluster('timeoutMs: 70000')).toBe(false);
   });
 });

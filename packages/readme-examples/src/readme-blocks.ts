@@ -65,21 +65,38 @@ function previousText(lines: string[], index: number): string {
 /** The sentinel ports README blocks use, in order: each stands for one test sentinel. */
 export const readmeSentinelPorts = [26379, 26380, 26381];
 
+/** The cluster ports README blocks use, in order: each stands for one master of a test cluster. */
+export const readmeClusterPorts = [7000, 7001, 7002];
+
 /**
- * Points a block at test servers: every `6379` (the default port) becomes `port`, and the
- * sentinel ports 26379, 26380 and 26381 become those of `sentinelPorts`, in order.
+ * Points a block at test servers: every `6379` (the default port) becomes `port`, the sentinel
+ * ports 26379, 26380 and 26381 become those of `sentinelPorts`, and the cluster ports 7000, 7001
+ * and 7002 those of `clusterPorts`, in order.
  */
-export function useTestPort(code: string, port: number, sentinelPorts: number[] = []): string {
+export function useTestPort(
+  code: string,
+  port: number,
+  sentinelPorts: number[] = [],
+  clusterPorts: number[] = [],
+): string {
   let pointed = code.replace(/\b6379\b/g, String(port));
-  readmeSentinelPorts.forEach((readmePort, index) => {
-    const testPort = sentinelPorts[index];
-    if (testPort !== undefined)
-      pointed = pointed.replace(new RegExp(`\\b${readmePort}\\b`, 'g'), String(testPort));
-  });
+  const replace = (readmePorts: number[], testPorts: number[]) =>
+    readmePorts.forEach((readmePort, index) => {
+      const testPort = testPorts[index];
+      if (testPort !== undefined)
+        pointed = pointed.replace(new RegExp(`\\b${readmePort}\\b`, 'g'), String(testPort));
+    });
+  replace(readmeSentinelPorts, sentinelPorts);
+  replace(readmeClusterPorts, clusterPorts);
   return pointed;
 }
 
 /** Reports whether a block talks to sentinels (names one of their ports). */
 export function usesSentinels(code: string): boolean {
   return readmeSentinelPorts.some((port) => new RegExp(`\\b${port}\\b`).test(code));
+}
+
+/** Reports whether a block talks to a cluster (names one of its ports). */
+export function usesCluster(code: string): boolean {
+  return readmeClusterPorts.some((port) => new RegExp(`\\b${port}\\b`).test(code));
 }

@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import {
   openRawClient,
+  type RedisCluster,
   type SentinelGroup,
+  startRedisCluster,
   startSentinelGroup,
   useRedisServer,
 } from '@x/test-redis';
@@ -18,6 +20,7 @@ import { pack, publicPackages, root, workspaceClosure } from '../../../scripts/p
 import {
   type CodeBlock,
   readReadmeExamples,
+  usesCluster,
   usesSentinels,
   useTestPort,
 } from '../src/readme-blocks.js';
@@ -39,6 +42,8 @@ const readmes = [join(root, 'README.md'), ...packages.map(({ dir }) => join(dir,
 const redis = useRedisServer();
 // Blocks that name sentinel ports get a master, a replica and three sentinels of their own.
 let sentinels: SentinelGroup | undefined;
+// Blocks that name cluster ports get a 3-master cluster of their own.
+let cluster: RedisCluster | undefined;
 const work = mkdtempSync(join(tmpdir(), 'x-readme-examples-'));
 const tarballs = new Map<string, string>();
 
@@ -47,16 +52,20 @@ beforeAll(async () => {
     sentinels = await startSentinelGroup();
     await sentinels.settled();
   }
+  if (readmes.some(({ blocks }) => blocks.some((block) => usesCluster(block.code))))
+    cluster = await startRedisCluster({ replicasPerMaster: 0 });
   for (const { dir, manifest } of packages) {
     if (!existsSync(join(dir, 'dist')))
       throw new Error(`${manifest.name} is not built: run pnpm build first`);
     tarballs.set(manifest.name, pack(dir, work));
   }
-});
+  // Packing every package, a sentinel group and a cluster take longer than one hook's default.
+}, 60_000);
 
 afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
   await sentinels?.stop();
+  await cluster?.stop();
 });
 
 for (const readme of readmes) {
@@ -104,7 +113,8 @@ async function install(project: string, names: string[], installer: Installer): 
 /** Runs one block as an ES module in `project` against a flushed server. */
 async function runBlock(project: string, block: CodeBlock): Promise<void> {
   const masterPort = sentinels === undefined ? [] : [await sentinels.currentMasterPort()];
-  for (const port of [redis.server.port, ...masterPort]) {
+  const clusterPorts = cluster?.nodes.map((node) => node.port) ?? [];
+  for (const port of [redis.server.port, ...masterPort, ...clusterPorts]) {
     const client = await openRawClient(port);
     try {
       await client.call('FLUSHALL');
@@ -115,7 +125,7 @@ async function runBlock(project: string, block: CodeBlock): Promise<void> {
     }
   }
   const sentinelPorts = sentinels?.sentinels.map((sentinel) => sentinel.port) ?? [];
-  const code = useTestPort(block.code, redis.server.port, sentinelPorts);
+  const code = useTestPort(block.code, redis.server.port, sentinelPorts, clusterPorts);
   const { code: javascript } = await transform(code, {
     loader: block.language,
     format: 'esm',

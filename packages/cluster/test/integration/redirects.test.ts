@@ -1,6 +1,7 @@
 // Redirects produced on demand on a real cluster: MOVED after a slot moved under the client, ASK
 // and TRYAGAIN mid-migration, and a slot range resharded while writes run.
 
+import { type AddressInfo, connect, createServer, type Server } from 'node:net';
 import { ReplyError } from '@x/resp';
 import { type ClusterNode as ServerNode, startFakeServer, useRedisCluster } from '@x/test-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,6 +47,21 @@ describe('MOVED', () => {
     expect(String(await suite.cluster.call(to, 'GET', key))).toBe('after');
     await cluster.refresh();
     expect(ownerInMap(slot)).toBe(`${to.host}:${to.port}`);
+  });
+});
+
+describe('exclusive() after a move', () => {
+  it('fails with MOVED once, re-points the slot, and the next exclusive() finds the new master', async () => {
+    const key = 'moved:{x1}';
+    const slot = keySlot(key);
+    await cluster.do('SET', key, 'here');
+    const from = await suite.cluster.nodeForSlot(slot);
+    const to = await otherMaster(from);
+    await suite.cluster.migrateSlot(slot, from, to);
+    await expect(cluster.exclusive(key, (conn) => conn.do('GET', key))).rejects.toMatchObject({
+      code: 'MOVED',
+    });
+    expect(String(await cluster.exclusive(key, (conn) => conn.do('GET', key)))).toBe('here');
   });
 });
 
@@ -195,6 +211,117 @@ describe('a redirect loop', () => {
     } finally {
       looping.destroy();
       await Promise.all([a.close(), b.close()]);
+    }
+  });
+});
+
+/** CLUSTER SLOTS calls served so far, over every node. */
+async function clusterSlotsCalls(): Promise<number> {
+  let calls = 0;
+  for (const node of suite.cluster.nodes) {
+    const stats = String(await suite.cluster.call(node, 'INFO', 'commandstats'));
+    const match = /cmdstat_cluster\|slots:calls=(\d+)/.exec(stats);
+    calls += match === null ? 0 : Number(match[1]);
+  }
+  return calls;
+}
+
+describe('topology refresh', () => {
+  it('2,000 calls meeting MOVED at once cause a couple of refreshes, not a storm', async () => {
+    const key = 'storm:{s1}';
+    const slot = keySlot(key);
+    await cluster.do('SET', key, 'calm');
+    // A client of its own: no refresh of an earlier test can be in flight and learn the move.
+    const fresh = await Cluster.connect({ seeds: suite.cluster.seeds });
+    try {
+      const from = await suite.cluster.nodeForSlot(slot);
+      await suite.cluster.migrateSlot(slot, from, await otherMaster(from));
+      const owner = fresh
+        .nodes()
+        .find(
+          (node) => node.role === 'master' && node.slots.some(([a, b]) => a <= slot && slot <= b),
+        );
+      expect(owner?.address).toBe(`${from.host}:${from.port}`);
+      const before = await clusterSlotsCalls();
+      const replies = await Promise.all(Array.from({ length: 2_000 }, () => fresh.do('GET', key)));
+      expect(replies.every((reply) => String(reply) === 'calm')).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 300)); // let a queued refresh finish
+      const refreshes = (await clusterSlotsCalls()) - before;
+      expect(refreshes).toBeGreaterThanOrEqual(1);
+      expect(refreshes).toBeLessThanOrEqual(3);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('refreshes every refreshIntervalMs with no call asking', async () => {
+    const watcher = await Cluster.connect({ seeds: suite.cluster.seeds, refreshIntervalMs: 200 });
+    try {
+      const slot = keySlot('periodic:{p1}');
+      const from = await suite.cluster.nodeForSlot(slot);
+      const to = await otherMaster(from);
+      await suite.cluster.migrateSlot(slot, from, to);
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      const owner = watcher
+        .nodes()
+        .find(
+          (node) =>
+            node.role === 'master' &&
+            node.slots.some(([first, last]) => first <= slot && slot <= last),
+        );
+      expect(owner?.address).toBe(`${to.host}:${to.port}`);
+    } finally {
+      await watcher.close();
+    }
+  });
+
+  it('reaches nodes through the NAT map: every connection goes to the mapped address', async () => {
+    // A forwarder per master stands in for a NAT: the cluster reports the real ports, which the
+    // client must not use.
+    const masters = await suite.cluster.masters();
+    const forwarded = new Map<number, number>();
+    const accepted = new Map<number, number>();
+    const forwarders = await Promise.all(
+      masters.map(
+        (node) =>
+          new Promise<Server>((resolve) => {
+            const server = createServer((socket) => {
+              accepted.set(node.port, (accepted.get(node.port) ?? 0) + 1);
+              const upstream = connect(node.port, '127.0.0.1');
+              socket.pipe(upstream).pipe(socket);
+              socket.on('error', () => upstream.destroy());
+              upstream.on('error', () => socket.destroy());
+            });
+            server.listen(0, '127.0.0.1', () => {
+              forwarded.set(node.port, (server.address() as AddressInfo).port);
+              resolve(server);
+            });
+          }),
+      ),
+    );
+    const natMap = (reported: { host: string; port: number }) => ({
+      host: '127.0.0.1',
+      port: forwarded.get(reported.port) ?? reported.port,
+    });
+    const behindNat = await Cluster.connect({
+      seeds: [`127.0.0.1:${forwarded.get(masters[0]?.port ?? 0)}`],
+      natMap,
+    });
+    try {
+      const keys = Array.from({ length: 30 }, (_, index) => `nat:${index}`);
+      await behindNat.do('MSET', ...keys.flatMap((key) => [key, key]));
+      expect(((await behindNat.do('MGET', ...keys)) as Buffer[]).map(String)).toEqual(keys);
+      const addresses = behindNat
+        .nodes()
+        .filter((node) => node.role === 'master')
+        .map((node) => node.address);
+      expect(addresses.sort()).toEqual(
+        [...forwarded.values()].map((port) => `127.0.0.1:${port}`).sort(),
+      );
+      for (const node of masters) expect(accepted.get(node.port) ?? 0).toBeGreaterThan(0);
+    } finally {
+      await behindNat.close();
+      for (const server of forwarders) server.close();
     }
   });
 });
