@@ -324,6 +324,11 @@ export class Cluster {
     args: readonly Arg[],
     replicaRead: boolean,
   ): Promise<Reply> {
+    // A time limit covers every try: its clock starts now (only calls that have one pay for it).
+    const retry =
+      options?.timeoutMs === undefined || options.timeoutMs === Number.POSITIVE_INFINITY
+        ? null
+        : this.#startRetry(options);
     const target = this.#target(slot, replicaRead);
     if (target === null)
       return this.#retry(
@@ -334,7 +339,7 @@ export class Cluster {
         command,
         args,
         replicaRead,
-        null,
+        retry,
         'no node serves the slot',
       );
     const attempt =
@@ -342,7 +347,7 @@ export class Cluster {
         ? target.client.do(command, ...args)
         : target.client.doWith(limitsOf(options), command, ...args);
     return attempt.then(undefined, (error: unknown) =>
-      this.#recover(error, target, null, slot, info, options, command, args, replicaRead),
+      this.#recover(error, target, retry, slot, info, options, command, args, replicaRead),
     );
   }
 
@@ -533,7 +538,7 @@ export class Cluster {
   }
 
   #startRetry(options: ClusterCallOptions | undefined): Retry {
-    // The first try was armed with the caller's whole timeoutMs; later tries get what is left.
+    // Later tries get what is left of the caller's timeoutMs.
     const timeoutMs = options?.timeoutMs;
     return {
       deadline:
@@ -706,16 +711,21 @@ export class Cluster {
 
   /**
    * A node client lost its connection: ask for the map now, and again every
-   * minRefreshIntervalMs (at least 100 ms) while some master stays unreachable, so that calls
-   * waiting for it move to its replica as soon as the cluster promotes one.
+   * minRefreshIntervalMs (at least 100 ms) for 30 rounds, then less often, while some master
+   * stays unreachable, so that calls waiting for it move to its replica as soon as the cluster
+   * promotes one.
    */
   async #watchLostNodes(): Promise<void> {
     if (this.#watching || this.#closed !== null) return;
     this.#watching = true;
     try {
-      while (this.#closed === null && this.#someMasterDown()) {
+      // Fast while a promotion is likely (cluster-node-timeout is often a second or two), then
+      // slower for a master that stays away: at most one CLUSTER SLOTS every 2 s.
+      let waitMs = Math.max(100, this.#settings.minRefreshIntervalMs);
+      for (let round = 0; this.#closed === null && this.#someMasterDown(); round++) {
         await this.#topology.refresh();
-        await sleep(Math.max(100, this.#settings.minRefreshIntervalMs), undefined, { ref: false });
+        await sleep(waitMs, undefined, { ref: false });
+        if (round >= 30) waitMs = Math.min(2_000, waitMs * 2);
       }
     } finally {
       this.#watching = false;
