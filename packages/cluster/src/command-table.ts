@@ -1,7 +1,7 @@
 import { type Arg, argToWire, type Reply } from '@x/resp';
 import { integerOf, listOf, malformed, textOf } from './command-reply.js';
 import { findKeys, type KeyPlan, planKeys } from './key-indexes.js';
-import { type KeySpec, legacyKeySpec, parseKeySpec, specsAreIncomplete } from './key-specs.js';
+import { type KeySpec, legacyKeySpec, parseKeySpec } from './key-specs.js';
 
 /** RequestPolicy is a command's `request_policy` tip: where a cluster client sends a keyless call. */
 export type RequestPolicy = 'all_nodes' | 'all_shards' | 'multi_shard' | 'special';
@@ -182,16 +182,15 @@ function parseCommand(entry: Reply): CommandInfo {
   const flags = new Set(listOf(fields[2], `${name} flags`).map((flag) => textOf(flag, 'a flag')));
   const tips = listOf(fields[7], `${name} tips`).map((tip) => textOf(tip, 'a tip'));
   let keySpecs: readonly KeySpec[];
-  let complete: boolean;
   if (fields.length >= 9) {
     keySpecs = listOf(fields[8], `${name} key specs`).map(parseKeySpec);
-    complete = !specsAreIncomplete(keySpecs);
   } else {
+    // Before 7.0: the first/last/step triple, which cannot describe movable keys.
     const first = integerOf(fields[3], `${name} first key`);
     const last = integerOf(fields[4], `${name} last key`);
     const step = integerOf(fields[5], `${name} step`);
-    keySpecs = first > 0 && step > 0 ? [legacyKeySpec(first, last, step)] : [];
-    complete = !flags.has('movablekeys');
+    keySpecs =
+      first > 0 && step > 0 && !flags.has('movablekeys') ? [legacyKeySpec(first, last, step)] : [];
   }
   const entries = listOf(fields[9], `${name} subcommands`);
   let subcommands: Map<string, CommandInfo> | undefined;
@@ -221,7 +220,7 @@ function parseCommand(entry: Reply): CommandInfo {
     keySpecs,
     channelKeys: keySpecs.length > 0 && keySpecs.every((spec) => spec.flags.has('not_key')),
     subcommands,
-    keyPlan: planKeys(name, keySpecs, complete),
+    keyPlan: planKeys(name, keySpecs, flags.has('movablekeys')),
   };
 }
 
