@@ -5,6 +5,7 @@ import type { KeySpec } from './key-specs.js';
  * KeyPlan is how keyIndexes finds one command's keys, worked out once when the table is built:
  * - `none`: the command takes no keys;
  * - `fixed`: keys at fixed `positions` (GET, SET, RENAME, OBJECT ENCODING), needing `reach` arguments;
+ * - `tail`: one spec, keys from an index to near the end (MSET, MGET, DEL, BLPOP): `steps[0]`;
  * - `specs`: walk the key specs as the server does (MSET, EVAL, XREAD, GEORADIUS, SORT, MIGRATE);
  *   when the walk reaches a spec the server distrusts (`unknown`, or `incomplete` once it
  *   matched), the server runs code of its own instead, and so do we: `procedure`, or null;
@@ -13,7 +14,7 @@ import type { KeySpec } from './key-specs.js';
  * Positions here are indexes into the arguments after the command name.
  */
 export interface KeyPlan {
-  readonly kind: 'none' | 'fixed' | 'specs' | 'procedure' | 'unknown';
+  readonly kind: 'none' | 'fixed' | 'tail' | 'specs' | 'procedure' | 'unknown';
   readonly positions: readonly number[];
   readonly reach: number;
   readonly steps: readonly SearchStep[];
@@ -71,6 +72,17 @@ export function planKeys(name: string, specs: readonly KeySpec[], movable: boole
     }
     return { kind: 'fixed', positions, reach: Math.max(...positions) + 1, steps, procedure };
   }
+  const only = steps[0]!;
+  if (
+    steps.length === 1 &&
+    only.index > 0 &&
+    !only.keynum &&
+    only.lastKey < 0 &&
+    only.limit === 0 &&
+    !only.unknown &&
+    !only.incomplete
+  )
+    return { kind: 'tail', positions: [], reach: 0, steps, procedure };
   return { kind: 'specs', positions: [], reach: 0, steps, procedure };
 }
 
@@ -103,6 +115,15 @@ export function findKeys(plan: KeyPlan, args: readonly Arg[]): number[] | null {
     }
     case 'none':
       return [];
+    case 'tail': {
+      // The one range of walkSteps below, without its generality.
+      checkFlat(args);
+      const step = plan.steps[0]!;
+      const keys: number[] = [];
+      const last = args.length + step.lastKey;
+      for (let at = step.index - 1; at <= last; at += step.keyStep) keys.push(at);
+      return keys;
+    }
     case 'specs': {
       checkFlat(args);
       const keys = walkSteps(plan.steps, args);
