@@ -33,12 +33,16 @@ async function serverKeys(calls: readonly (readonly Arg[])[]): Promise<(string[]
 }
 
 /** The keys keyIndexes finds in a call, as text, after looking the command up as a router does. */
-function ourKeys(call: readonly Arg[]): { info: CommandInfo; keys: string[] | null } {
+function ourKeys(call: readonly Arg[]): {
+  info: CommandInfo;
+  keys: string[] | null;
+  indexes: number[] | null;
+} {
   const args = call.slice(1);
   const info = table.lookup(String(call[0]), args);
   if (info === undefined) throw new Error(`no command for ${call.join(' ')}`);
   const indexes = keyIndexes(info, args);
-  return { info, keys: indexes?.map((index) => text(args[index])) ?? null };
+  return { info, keys: indexes?.map((index) => text(args[index])) ?? null, indexes };
 }
 
 function text(arg: Arg | undefined): string {
@@ -254,7 +258,9 @@ describe('keyIndexes against COMMAND GETKEYS', () => {
     const unexplained: string[] = [];
     calls.forEach((each, index) => {
       const theirs = expected[index]!;
-      const { info, keys } = ourKeys(each);
+      const { info, keys, indexes } = ourKeys(each);
+      if (indexes?.some((at, order) => order > 0 && at <= indexes[order - 1]!))
+        unexplained.push(`out of order: ${each.map(text).join(' ')}`);
       const lenient = info.keySpecs.some((spec) => spec.findKeys.type === 'keynum');
       if (!(theirs instanceof ReplyError)) {
         if (JSON.stringify(keys) === JSON.stringify(theirs)) agreed++;
