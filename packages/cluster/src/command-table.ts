@@ -60,13 +60,19 @@ export interface CommandInfo {
 
 /**
  * keyIndexes returns the indexes into `args` of every key of a call to `info`'s command, in the
- * order of its key specs (for Redis 7.0's commands, argument order). `args` leaves out the
- * command name; for a subcommand `args[0]` is the subcommand. `args` must be flat: a nested
- * array is a TypeError. Returns `[]` for a command without keys (PING, a keyless EVAL) and
- * `null` when the keys cannot be known from the arguments: a key spec the server marks
- * `unknown`/`incomplete` with no procedure of ours, or a malformed call (too few arguments, a key
- * count that is not a number or runs past the end). The server would reject a malformed call;
- * a router may send it to any node or refuse it. Shard channels count as keys (see channelKeys).
+ * order of its key specs (for every Redis 7.0 command that is argument order). `args` leaves out
+ * the command name; for a subcommand `args[0]` is the subcommand. `args` must be flat (a nested
+ * array would move positions): one is a TypeError. Keys are found as the server finds them
+ * (COMMAND GETKEYS, cluster routing): by the key specs, and for SORT, SORT_RO and MIGRATE, whose
+ * specs fall short, by the server's own rules.
+ *
+ * Returns `[]` when the call has no keys (PING, SUBSCRIBE, `EVAL s 0`, SUNSUBSCRIBE with no
+ * channel). Returns `null` when its keys cannot be known: a key spec marked `unknown` or
+ * `incomplete` with no rule of ours (a module's command, say), movable keys on a server without
+ * key specs (before 7.0), or a malformed call (too few arguments, a key count that is not a
+ * plain non-negative integer or runs past the end), which the server rejects when it runs it: a
+ * router may send a null call to any node or refuse it. Shard channels count as keys (see
+ * `channelKeys`).
  */
 export function keyIndexes(info: CommandInfo, args: readonly Arg[]): number[] | null {
   return findKeys(info.keyPlan, args);

@@ -6,7 +6,7 @@ import type { KeySpec } from './key-specs.js';
  * - `none`: the command takes no keys;
  * - `fixed`: keys at fixed `positions` (GET, SET, RENAME, OBJECT ENCODING), needing `reach` arguments;
  * - `tail`: one spec, keys from an index to near the end (MSET, MGET, DEL, BLPOP): `steps[0]`;
- * - `specs`: walk the key specs as the server does (MSET, EVAL, XREAD, GEORADIUS, SORT, MIGRATE);
+ * - `specs`: walk the key specs as the server does (EVAL, XREAD, GEORADIUS, ZUNIONSTORE, SORT);
  *   when the walk reaches a spec the server distrusts (`unknown`, or `incomplete` once it
  *   matched), the server runs code of its own instead, and so do we: `procedure`, or null;
  * - `procedure`: no key specs (a server before 7.0) but a procedure of ours;
