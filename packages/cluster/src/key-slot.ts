@@ -35,8 +35,19 @@ export function keySlot(key: Arg): number {
   return typeof wire === 'string' ? stringSlot(wire) : bytesSlot(wire);
 }
 
-/** The slot of a string's UTF-8 bytes, encoded on the fly: no Buffer for any key. */
+/** The slot of a string: one pass for ASCII without a brace, the common key. */
 function stringSlot(key: string): number {
+  let crc = 0;
+  for (let index = 0; index < key.length; index++) {
+    const code = key.charCodeAt(index);
+    if (code === OPEN_BRACE || code >= 0x80) return taggedStringSlot(key);
+    crc = ((crc << 8) ^ CRC16_TABLE[((crc >>> 8) ^ code) & 0xff]!) & 0xffff;
+  }
+  return crc & (SLOT_COUNT - 1);
+}
+
+/** The slot of any string's UTF-8 bytes, encoded on the fly: no Buffer for any key. */
+function taggedStringSlot(key: string): number {
   let start = 0;
   let end = key.length;
   // '{' and '}' are ASCII, so their UTF-16 positions bound the same bytes as in UTF-8.
