@@ -1,7 +1,7 @@
 import { type Arg, argToWire, type Reply } from '@x/resp';
 import { integerOf, listOf, malformed, textOf } from './command-reply.js';
 import { findKeys, type KeyPlan, planKeys } from './key-indexes.js';
-import { type KeySpec, legacyKeySpec, parseKeySpec, specsAreIncomplete } from './key-specs.js';
+import { type KeySpec, legacyKeySpec, parseKeySpec } from './key-specs.js';
 
 /** RequestPolicy is a command's `request_policy` tip: where a cluster client sends a keyless call. */
 export type RequestPolicy = 'all_nodes' | 'all_shards' | 'multi_shard' | 'special';
@@ -60,13 +60,19 @@ export interface CommandInfo {
 
 /**
  * keyIndexes returns the indexes into `args` of every key of a call to `info`'s command, in the
- * order of its key specs (for Redis 7.0's commands, argument order). `args` leaves out the
- * command name; for a subcommand `args[0]` is the subcommand. `args` must be flat: a nested
- * array is a TypeError. Returns `[]` for a command without keys (PING, a keyless EVAL) and
- * `null` when the keys cannot be known from the arguments: a key spec the server marks
- * `unknown`/`incomplete` with no procedure of ours, or a malformed call (too few arguments, a key
- * count that is not a number or runs past the end). The server would reject a malformed call;
- * a router may send it to any node or refuse it. Shard channels count as keys (see channelKeys).
+ * order of its key specs (for every Redis 7.0 command that is argument order). `args` leaves out
+ * the command name; for a subcommand `args[0]` is the subcommand. `args` must be flat (a nested
+ * array would move positions): one is a TypeError. Keys are found as the server finds them
+ * (COMMAND GETKEYS, cluster routing): by the key specs, and for SORT, SORT_RO and MIGRATE, whose
+ * specs fall short, by the server's own rules.
+ *
+ * Returns `[]` when the call has no keys (PING, SUBSCRIBE, `EVAL s 0`, SUNSUBSCRIBE with no
+ * channel). Returns `null` when its keys cannot be known: a key spec marked `unknown` or
+ * `incomplete` with no rule of ours (a module's command, say), movable keys on a server without
+ * key specs (before 7.0), or a malformed call (too few arguments, a key count that is not a
+ * plain non-negative integer or runs past the end), which the server rejects when it runs it: a
+ * router may send a null call to any node or refuse it. Shard channels count as keys (see
+ * `channelKeys`).
  */
 export function keyIndexes(info: CommandInfo, args: readonly Arg[]): number[] | null {
   return findKeys(info.keyPlan, args);
@@ -182,16 +188,15 @@ function parseCommand(entry: Reply): CommandInfo {
   const flags = new Set(listOf(fields[2], `${name} flags`).map((flag) => textOf(flag, 'a flag')));
   const tips = listOf(fields[7], `${name} tips`).map((tip) => textOf(tip, 'a tip'));
   let keySpecs: readonly KeySpec[];
-  let complete: boolean;
   if (fields.length >= 9) {
     keySpecs = listOf(fields[8], `${name} key specs`).map(parseKeySpec);
-    complete = !specsAreIncomplete(keySpecs);
   } else {
+    // Before 7.0: the first/last/step triple, which cannot describe movable keys.
     const first = integerOf(fields[3], `${name} first key`);
     const last = integerOf(fields[4], `${name} last key`);
     const step = integerOf(fields[5], `${name} step`);
-    keySpecs = first > 0 && step > 0 ? [legacyKeySpec(first, last, step)] : [];
-    complete = !flags.has('movablekeys');
+    keySpecs =
+      first > 0 && step > 0 && !flags.has('movablekeys') ? [legacyKeySpec(first, last, step)] : [];
   }
   const entries = listOf(fields[9], `${name} subcommands`);
   let subcommands: Map<string, CommandInfo> | undefined;
@@ -221,7 +226,7 @@ function parseCommand(entry: Reply): CommandInfo {
     keySpecs,
     channelKeys: keySpecs.length > 0 && keySpecs.every((spec) => spec.flags.has('not_key')),
     subcommands,
-    keyPlan: planKeys(name, keySpecs, complete),
+    keyPlan: planKeys(name, keySpecs, flags.has('movablekeys')),
   };
 }
 

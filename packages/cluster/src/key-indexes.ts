@@ -5,13 +5,16 @@ import type { KeySpec } from './key-specs.js';
  * KeyPlan is how keyIndexes finds one command's keys, worked out once when the table is built:
  * - `none`: the command takes no keys;
  * - `fixed`: keys at fixed `positions` (GET, SET, RENAME, OBJECT ENCODING), needing `reach` arguments;
- * - `specs`: walk the key specs (MSET, EVAL, XREAD, GEORADIUS, ZUNIONSTORE);
- * - `procedure`: the server distrusts the specs and so do we: code of our own (SORT, MIGRATE);
- * - `unknown`: keys cannot be found from the arguments alone.
+ * - `tail`: one spec, keys from an index to near the end (MSET, MGET, DEL, BLPOP): `steps[0]`;
+ * - `specs`: walk the key specs as the server does (EVAL, XREAD, GEORADIUS, ZUNIONSTORE, SORT);
+ *   when the walk reaches a spec the server distrusts (`unknown`, or `incomplete` once it
+ *   matched), the server runs code of its own instead, and so do we: `procedure`, or null;
+ * - `procedure`: no key specs (a server before 7.0) but a procedure of ours;
+ * - `unknown`: movable keys and no key specs: keys cannot be found.
  * Positions here are indexes into the arguments after the command name.
  */
 export interface KeyPlan {
-  readonly kind: 'none' | 'fixed' | 'specs' | 'procedure' | 'unknown';
+  readonly kind: 'none' | 'fixed' | 'tail' | 'specs' | 'procedure' | 'unknown';
   readonly positions: readonly number[];
   readonly reach: number;
   readonly steps: readonly SearchStep[];
@@ -30,12 +33,16 @@ interface SearchStep {
   readonly limit: number;
   readonly firstKey: number;
   readonly keyStep: number;
+  /** An `unknown` begin_search or find_keys: the server gives up on the specs here. */
+  readonly unknown: boolean;
+  /** Flagged `incomplete`: the server gives up on the specs if this one matches. */
+  readonly incomplete: boolean;
 }
 
 type Procedure = (args: readonly Arg[]) => number[] | null;
 
-// The commands whose specs the server marks `unknown` or `incomplete` and finds keys for with
-// code (sortGetKeys, sortROGetKeys, migrateGetKeys in db.c), on the same rules.
+// The commands for which the server's specs can fall short and it finds keys with code
+// (sortGetKeys, sortROGetKeys, migrateGetKeys in db.c), on the same rules.
 const PROCEDURES: ReadonlyMap<string, Procedure> = new Map([
   ['sort', sortKeys],
   ['sort_ro', () => [0]],
@@ -43,18 +50,20 @@ const PROCEDURES: ReadonlyMap<string, Procedure> = new Map([
 ]);
 
 /**
- * Works out a command's KeyPlan from its key specs; `complete` is false when the specs cannot
- * give every key (an `unknown` or `incomplete` spec, or movable keys on a server without specs).
+ * Works out a command's KeyPlan from its key specs; `movable` says that the keys move and
+ * there are no specs to find them (a server before 7.0).
  */
-export function planKeys(name: string, specs: readonly KeySpec[], complete: boolean): KeyPlan {
+export function planKeys(name: string, specs: readonly KeySpec[], movable: boolean): KeyPlan {
   const procedure = PROCEDURES.get(name);
-  if (procedure !== undefined)
-    return { kind: 'procedure', positions: [], reach: 0, steps: [], procedure };
-  if (!complete) return { kind: 'unknown', positions: [], reach: 0, steps: [], procedure };
   const steps = specs.map(toStep);
-  if (steps.length === 0) return { kind: 'none', positions: [], reach: 0, steps, procedure };
+  if (steps.length === 0) {
+    const kind = procedure ? 'procedure' : movable ? 'unknown' : 'none';
+    return { kind, positions: [], reach: 0, steps, procedure };
+  }
   // Index begins with ranges of fixed length: positions known in advance.
-  if (steps.every((step) => step.index > 0 && !step.keynum && step.lastKey >= 0)) {
+  const fixed = (step: SearchStep) =>
+    step.index > 0 && !step.keynum && step.lastKey >= 0 && !step.unknown && !step.incomplete;
+  if (steps.every(fixed)) {
     const positions: number[] = [];
     for (const step of steps) {
       for (let at = step.index; at <= step.index + step.lastKey; at += step.keyStep) {
@@ -63,6 +72,17 @@ export function planKeys(name: string, specs: readonly KeySpec[], complete: bool
     }
     return { kind: 'fixed', positions, reach: Math.max(...positions) + 1, steps, procedure };
   }
+  const only = steps[0]!;
+  if (
+    steps.length === 1 &&
+    only.index > 0 &&
+    !only.keynum &&
+    only.lastKey < 0 &&
+    only.limit === 0 &&
+    !only.unknown &&
+    !only.incomplete
+  )
+    return { kind: 'tail', positions: [], reach: 0, steps, procedure };
   return { kind: 'specs', positions: [], reach: 0, steps, procedure };
 }
 
@@ -79,6 +99,8 @@ function toStep(spec: KeySpec): SearchStep {
     limit: find.type === 'range' ? find.limit : 0,
     firstKey: keynum ? find.firstKey : 0,
     keyStep: find.type === 'unknown' ? 1 : find.keyStep,
+    unknown: begin.type === 'unknown' || find.type === 'unknown',
+    incomplete: spec.flags.has('incomplete'),
   };
 }
 
@@ -93,9 +115,21 @@ export function findKeys(plan: KeyPlan, args: readonly Arg[]): number[] | null {
     }
     case 'none':
       return [];
-    case 'specs':
+    case 'tail': {
+      // The one range of walkSteps below, without its generality.
       checkFlat(args);
-      return walkSteps(plan.steps, args);
+      const step = plan.steps[0]!;
+      const keys: number[] = [];
+      const last = args.length + step.lastKey;
+      for (let at = step.index - 1; at <= last; at += step.keyStep) keys.push(at);
+      return keys;
+    }
+    case 'specs': {
+      checkFlat(args);
+      const keys = walkSteps(plan.steps, args);
+      if (keys !== undefined) return keys;
+      return plan.procedure ? plan.procedure(args) : null;
+    }
     case 'procedure':
       checkFlat(args);
       return plan.procedure!(args);
@@ -104,11 +138,18 @@ export function findKeys(plan: KeyPlan, args: readonly Arg[]): number[] | null {
   }
 }
 
-/** The server's key-spec walk (getKeysUsingKeySpecs), over `args` without the command name. */
-function walkSteps(steps: readonly SearchStep[], args: readonly Arg[]): number[] | null {
+/**
+ * The server's key-spec walk (getKeysUsingKeySpecs), over `args` without the command name:
+ * the key positions, null for a malformed call, undefined when it reached a distrusted spec.
+ */
+function walkSteps(
+  steps: readonly SearchStep[],
+  args: readonly Arg[],
+): number[] | null | undefined {
   const argc = args.length + 1;
   const keys: number[] = [];
   for (const step of steps) {
+    if (step.unknown) return undefined;
     let first = step.index;
     if (first === 0) {
       first = keywordEnd(step, args);
@@ -136,6 +177,7 @@ function walkSteps(steps: readonly SearchStep[], args: readonly Arg[]): number[]
       // "To the end" with nothing left (PFMERGE dest): no keys here, not an error.
       if (last < first) continue;
     }
+    if (step.incomplete) return undefined;
     for (let at = first; at <= last; at += step.keyStep) keys.push(at - 1);
   }
   return keys;
@@ -150,8 +192,8 @@ function keywordEnd(step: SearchStep, args: readonly Arg[]): number {
       if (isWord(args[at - 1], step.keyword)) return at + 1;
     }
   } else {
-    // Backwards from the end (MIGRATE's KEYS).
-    for (let at = argc + step.startFrom; at >= 1 && at < argc; at--) {
+    // Backwards from the end (MIGRATE's KEYS), down to argument 2 as the server searches.
+    for (let at = argc + step.startFrom; at > 1 && at < argc; at--) {
       if (isWord(args[at - 1], step.keyword)) return at + 1;
     }
   }

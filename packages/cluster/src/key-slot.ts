@@ -35,7 +35,19 @@ export function keySlot(key: Arg): number {
   return typeof wire === 'string' ? stringSlot(wire) : bytesSlot(wire);
 }
 
+/** The slot of a string: one pass for ASCII without a brace, the common key. */
 function stringSlot(key: string): number {
+  let crc = 0;
+  for (let index = 0; index < key.length; index++) {
+    const code = key.charCodeAt(index);
+    if (code === OPEN_BRACE || code >= 0x80) return taggedStringSlot(key);
+    crc = ((crc << 8) ^ CRC16_TABLE[((crc >>> 8) ^ code) & 0xff]!) & 0xffff;
+  }
+  return crc & (SLOT_COUNT - 1);
+}
+
+/** The slot of any string's UTF-8 bytes, encoded on the fly: no Buffer for any key. */
+function taggedStringSlot(key: string): number {
   let start = 0;
   let end = key.length;
   // '{' and '}' are ASCII, so their UTF-16 positions bound the same bytes as in UTF-8.
@@ -49,35 +61,63 @@ function stringSlot(key: string): number {
   }
   let crc = 0;
   for (let index = start; index < end; index++) {
-    const code = key.charCodeAt(index);
-    if (code >= 0x80) return bytesSlot(Buffer.from(key.slice(start, end), 'utf8'), true);
-    crc = ((crc << 8) ^ CRC16_TABLE[((crc >>> 8) ^ code) & 0xff]!) & 0xffff;
+    let code = key.charCodeAt(index);
+    if (code < 0x80) {
+      crc = addByte(crc, code);
+      continue;
+    }
+    if (code < 0x800) {
+      crc = addByte(addByte(crc, 0xc0 | (code >> 6)), 0x80 | (code & 0x3f));
+      continue;
+    }
+    if (code >= 0xd800 && code <= 0xdfff) {
+      const low = index + 1 < end ? key.charCodeAt(index + 1) : 0;
+      if (code <= 0xdbff && low >= 0xdc00 && low <= 0xdfff) {
+        // A surrogate pair: one code point of four UTF-8 bytes.
+        const point = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
+        crc = addByte(crc, 0xf0 | (point >> 18));
+        crc = addByte(crc, 0x80 | ((point >> 12) & 0x3f));
+        crc = addByte(crc, 0x80 | ((point >> 6) & 0x3f));
+        crc = addByte(crc, 0x80 | (point & 0x3f));
+        index++;
+        continue;
+      }
+      // A lone surrogate goes out as U+FFFD, as Buffer.from and the encoder write it.
+      code = 0xfffd;
+    }
+    crc = addByte(crc, 0xe0 | (code >> 12));
+    crc = addByte(crc, 0x80 | ((code >> 6) & 0x3f));
+    crc = addByte(crc, 0x80 | (code & 0x3f));
   }
   return crc & (SLOT_COUNT - 1);
 }
 
-/** The slot of a key's bytes; `tagged` when the hash tag was already taken out. */
-function bytesSlot(key: Uint8Array, tagged = false): number {
+function bytesSlot(key: Uint8Array): number {
   let start = 0;
   let end = key.length;
-  if (!tagged) {
-    const open = key.indexOf(OPEN_BRACE);
-    if (open !== -1) {
-      const close = key.indexOf(CLOSE_BRACE, open + 1);
+  // A loop, not indexOf: Buffer's indexOf costs more than scanning a short key.
+  for (let open = 0; open < end; open++) {
+    if (key[open] !== OPEN_BRACE) continue;
+    for (let close = open + 1; close < end; close++) {
+      if (key[close] !== CLOSE_BRACE) continue;
       if (close > open + 1) {
         start = open + 1;
         end = close;
       }
+      break;
     }
+    break;
   }
   return crc16(key, start, end) & (SLOT_COUNT - 1);
+}
+
+function addByte(crc: number, byte: number): number {
+  return ((crc << 8) ^ CRC16_TABLE[((crc >>> 8) ^ byte) & 0xff]!) & 0xffff;
 }
 
 /** crc16 returns the CRC16/XMODEM checksum of `bytes` (from `start` up to `end`), which keySlot uses. */
 export function crc16(bytes: Uint8Array, start = 0, end = bytes.length): number {
   let crc = 0;
-  for (let index = start; index < end; index++) {
-    crc = ((crc << 8) ^ CRC16_TABLE[((crc >>> 8) ^ bytes[index]!) & 0xff]!) & 0xffff;
-  }
+  for (let index = start; index < end; index++) crc = addByte(crc, bytes[index]!);
   return crc;
 }

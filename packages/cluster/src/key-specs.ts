@@ -112,13 +112,3 @@ export function legacyKeySpec(firstKey: number, lastKey: number, step: number): 
     },
   };
 }
-
-/** Whether the server itself distrusts the positions these specs give (and uses code instead). */
-export function specsAreIncomplete(specs: readonly KeySpec[]): boolean {
-  return specs.some(
-    (spec) =>
-      spec.beginSearch.type === 'unknown' ||
-      spec.findKeys.type === 'unknown' ||
-      spec.flags.has('incomplete'),
-  );
-}
