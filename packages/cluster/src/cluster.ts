@@ -272,13 +272,15 @@ export class Cluster {
   #call(
     options: ClusterCallOptions | undefined,
     command: string,
-    args: readonly Arg[],
+    given: readonly Arg[],
   ): Promise<Reply> {
     if (this.#closed !== null) return Promise.reject(this.#closed);
     if (typeof command !== 'string')
       return Promise.reject(
         new TypeError(`the command name must be a string, got ${typeof command}`),
       );
+    // An array argument is spread on the wire (`do('DEL', keys)`): key positions count its items.
+    const args = flattened(given);
     const info = this.#table.lookup(command, args);
     if (info === undefined)
       return this.#route(this.#anySlot(), null, options, command, args, false);
@@ -739,6 +741,12 @@ export class Cluster {
     }
     return false;
   }
+}
+
+/** `args` with array arguments spread in place; `args` itself when it holds none. */
+function flattened(args: readonly Arg[]): readonly Arg[] {
+  for (const arg of args) if (Array.isArray(arg)) return args.flat() as Arg[];
+  return args;
 }
 
 /** A node picked for a try. */

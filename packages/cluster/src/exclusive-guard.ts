@@ -13,7 +13,7 @@ export type SlotsOf = (command: string, args: readonly Arg[]) => number[] | null
 export function guardSlot(conn: PooledConn, slot: number, slotsOf: SlotsOf): PooledConn {
   const check = (command: string, args: readonly Arg[]) => {
     if (typeof command !== 'string') return;
-    const slots = slotsOf(command, args);
+    const slots = slotsOf(command, args.flat() as Arg[]);
     if (slots === null) return;
     const other = slots.find((each) => each !== slot);
     if (other !== undefined)

@@ -3,7 +3,8 @@ import { type Reply, ReplyError } from '@x/resp';
 /**
  * Joins the replies of one command sent to several nodes, as its `response_policy` tip (from
  * COMMAND INFO) says: agg_sum for DBSIZE, all_succeeded for FLUSHALL, agg_logical_and for
- * SCRIPT EXISTS… Without a tip, arrays are concatenated and maps merged (KEYS, …). `special`
+ * SCRIPT EXISTS… Without a tip, arrays are concatenated and maps merged (KEYS, …), and single
+ * values give the first that is not null (RANDOMKEY). `special`
  * replies, and replies of mixed shapes, come back as a Map from node (`host:port`) to its reply.
  */
 export function mergeReplies(
@@ -32,6 +33,14 @@ export function mergeReplies(
           for (const [key, value] of reply) merged.set(key, value);
         return merged as Reply;
       }
+      // One value from any shard (RANDOMKEY on 7.0, which has no response tip): the first that
+      // is not null, so that null means every shard had none.
+      if (
+        replies.every(
+          (reply) => reply === null || typeof reply !== 'object' || reply instanceof Buffer,
+        )
+      )
+        return replies.find((reply) => reply !== null) ?? null;
       return byNode(replies, nodes);
     default:
       return byNode(replies, nodes);

@@ -86,6 +86,20 @@ describe('multi-key commands split by slot', () => {
     expect(await cluster.do('UNLINK', ...keys.slice(20), 'multi:missing')).toBe(30);
     expect(await cluster.do('EXISTS', ...keys)).toBe(0);
   });
+
+  it('counts the items of an array argument as arguments', async () => {
+    const keys = ['arr:1', 'arr:2', 'arr:3', 'arr:4'];
+    expect(
+      await cluster.do(
+        'MSET',
+        keys.flatMap((key) => [key, key]),
+      ),
+    ).toBe('OK');
+    expect(((await cluster.do('MGET', keys)) as Buffer[]).map(String)).toEqual(keys);
+    expect(await cluster.do('DEL', keys.slice(0, 2), keys[2] as string, [keys[3] as string])).toBe(
+      4,
+    );
+  });
 });
 
 describe('keyless commands routed by the server tips', () => {
@@ -101,8 +115,20 @@ describe('keyless commands routed by the server tips', () => {
       (await suite.cluster.masters()).map((node) => suite.cluster.call(node, 'DBSIZE')),
     );
     expect(perMaster.every((count) => (count as number) < 40)).toBe(true);
+    expect(found).toContain(String(await cluster.do('RANDOMKEY')));
     await cluster.do('FLUSHALL');
     expect(await cluster.do('DBSIZE')).toBe(0);
+    expect(await cluster.do('RANDOMKEY')).toBeNull();
+    // INFO's response tip is `special`: one reply per master, by address.
+    const info = (await cluster.do('INFO', 'server')) as Map<string, Buffer>;
+    expect([...info.keys()].sort()).toEqual(
+      cluster
+        .nodes()
+        .filter((node) => node.role === 'master')
+        .map((node) => node.address)
+        .sort(),
+    );
+    expect(String([...info.values()][0])).toContain('redis_version');
   });
 
   it('SCRIPT LOAD reaches every node, so EVALSHA works wherever a key lives', async () => {
