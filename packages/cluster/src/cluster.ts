@@ -23,8 +23,8 @@ import { fetchSlotMap } from './fetch-slot-map.js';
 import { firstContact } from './first-contact.js';
 import { keySlot } from './key-slot.js';
 import { mergeReplies } from './merge-replies.js';
-import { addressKey, type NodeAddress } from './node-address.js';
-import { NodeClients, type NodeMode } from './node-clients.js';
+import { addressKey, mapAddress, type NodeAddress } from './node-address.js';
+import { NodeClients, type NodeMode, type NodeTarget } from './node-clients.js';
 import { isTransient, redirectOf } from './redirect.js';
 import type { SlotMap } from './slot-map.js';
 import { Topology } from './topology.js';
@@ -172,7 +172,7 @@ export class Cluster {
         new ClusterRoutingError(`no node serves slot ${slot}`, 'ERR_CLUSTER_UNAVAILABLE', []),
       );
     const map = this.#topology.map;
-    const client = this.#client(shard.master, 'master', map);
+    const { client } = this.#client(shard.master, 'master', map);
     const host = (map.addresses.get(shard.master) as NodeAddress).host;
     return client.exclusive(async (conn) => {
       try {
@@ -181,7 +181,8 @@ export class Cluster {
         // The slot moved: the next exclusive() for it should find the new master.
         const redirect = redirectOf(error, host);
         if (redirect?.kind === 'MOVED') {
-          this.#topology.patch(this.#topology.map.moveSlot(redirect.slot, redirect.address));
+          const address = mapAddress(redirect.address, this.#settings.natMap);
+          this.#topology.patch(this.#topology.map.moveSlot(redirect.slot, address));
           void this.#topology.refresh();
         }
         throw error;
@@ -376,35 +377,19 @@ export class Cluster {
           state.attempts,
           error,
         );
-      const key = addressKey(redirect.address);
+      // The node names itself as the cluster knows it: through the NAT map, as CLUSTER SLOTS.
+      const address = mapAddress(redirect.address, this.#settings.natMap);
+      const key = addressKey(address);
       if (redirect.kind === 'MOVED') {
         const map = this.#topology.map;
         if (map.shardOf(redirect.slot)?.master !== key)
-          this.#topology.patch(map.moveSlot(redirect.slot, redirect.address));
+          this.#topology.patch(map.moveSlot(redirect.slot, address));
         void this.#topology.refresh();
-        return this.#send(
-          {
-            key,
-            address: redirect.address,
-            client: this.#client(key, 'master', this.#topology.map, redirect.address),
-          },
-          false,
-          state,
-          slot,
-          info,
-          options,
-          command,
-          args,
-          false,
-        );
       }
+      // ASK: ASKING goes first, and the map stays as it is (the move is not over).
       return this.#send(
-        {
-          key,
-          address: redirect.address,
-          client: this.#client(key, 'master', this.#topology.map, redirect.address),
-        },
-        true,
+        this.#client(key, 'master', this.#topology.map, address),
+        redirect.kind === 'ASK',
         state,
         slot,
         info,
@@ -580,18 +565,14 @@ export class Cluster {
     if (shard === undefined) return null;
     if (replicaRead && shard.replicas.length > 0) {
       const key = shard.replicas[this.#nextReplica++ % shard.replicas.length] as string;
-      const client = this.#client(key, 'replica', map);
-      if (client.status === 'ready' || client.status === 'connecting')
-        return { key, address: map.addresses.get(key) as NodeAddress, client };
+      const target = this.#client(key, 'replica', map);
+      const status = target.client.status;
+      if (status === 'ready' || status === 'connecting') return target;
     }
-    return {
-      key: shard.master,
-      address: map.addresses.get(shard.master) as NodeAddress,
-      client: this.#client(shard.master, 'master', map),
-    };
+    return this.#client(shard.master, 'master', map);
   }
 
-  #client(key: string, mode: NodeMode, map: SlotMap, address?: NodeAddress): Client {
+  #client(key: string, mode: NodeMode, map: SlotMap, address?: NodeAddress): NodeTarget {
     return this.#nodes.get(key, address ?? (map.addresses.get(key) as NodeAddress), mode);
   }
 
@@ -619,7 +600,9 @@ export class Cluster {
     }
     const limits = options === undefined ? {} : limitsOf(options);
     const replies = await Promise.all(
-      targets.map(({ key, mode }) => this.#client(key, mode, map).doWith(limits, command, ...args)),
+      targets.map(({ key, mode }) =>
+        this.#client(key, mode, map).client.doWith(limits, command, ...args),
+      ),
     );
     return mergeReplies(
       info.responsePolicy,
@@ -750,11 +733,7 @@ function flattened(args: readonly Arg[]): readonly Arg[] {
 }
 
 /** A node picked for a try. */
-interface Target {
-  readonly key: string;
-  readonly address: NodeAddress;
-  readonly client: Client;
-}
+type Target = NodeTarget;
 
 /** The limits a node client takes: the cluster keeps `idempotent` and `readFrom` for itself. */
 function limitsOf(options: ClusterCallOptions): CallOptions {

@@ -5,6 +5,14 @@ import type { NodeAddress } from './node-address.js';
 /** How a node's connection is used: masters for everything, replicas for reads (READONLY). */
 export type NodeMode = 'master' | 'replica';
 
+/** A node's client in one mode, with the node's key and address: what a call is sent to. */
+export interface NodeTarget {
+  /** `host:port`. */
+  readonly key: string;
+  readonly address: NodeAddress;
+  readonly client: Client;
+}
+
 /** What every node client is made with: the client options, and how to dial a node. */
 export interface NodeClientSettings {
   readonly clientOptions: ClientOptions;
@@ -25,7 +33,7 @@ export interface NodeClientSettings {
  */
 export class NodeClients {
   readonly #settings: NodeClientSettings;
-  readonly #clients = new Map<string, Client>();
+  readonly #clients = new Map<string, NodeTarget>();
   readonly #retired = new WeakSet<Client>();
   #closed = false;
 
@@ -34,20 +42,20 @@ export class NodeClients {
   }
 
   /** The client for `key` in `mode`, made (and connecting) when there is none. */
-  get(key: string, address: NodeAddress, mode: NodeMode): Client {
+  get(key: string, address: NodeAddress, mode: NodeMode): NodeTarget {
     const id = mode === 'master' ? key : `${key} ro`;
-    let client = this.#clients.get(id);
-    if (client === undefined) {
+    let target = this.#clients.get(id);
+    if (target === undefined) {
       if (this.#closed) throw new Error('the cluster is closed');
-      client = this.#make(address, mode, key);
-      this.#clients.set(id, client);
+      target = { key, address, client: this.#make(address, mode, key) };
+      this.#clients.set(id, target);
     }
-    return client;
+    return target;
   }
 
   /** The client for `key` in `mode` if one exists. */
   peek(key: string, mode: NodeMode): Client | undefined {
-    return this.#clients.get(mode === 'master' ? key : `${key} ro`);
+    return this.#clients.get(mode === 'master' ? key : `${key} ro`)?.client;
   }
 
   /** True when `client` was retired by the cluster: its failures mean "go elsewhere". */
@@ -57,19 +65,15 @@ export class NodeClients {
 
   /** Every client, with its node and mode. */
   *entries(): IterableIterator<{ key: string; mode: NodeMode; client: Client }> {
-    for (const [id, client] of this.#clients) {
-      const replica = id.endsWith(' ro');
-      yield { key: replica ? id.slice(0, -3) : id, mode: replica ? 'replica' : 'master', client };
-    }
+    for (const [id, { key, client }] of this.#clients)
+      yield { key, mode: id.endsWith(' ro') ? 'replica' : 'master', client };
   }
 
   /** Retires every client whose node is not in `masters` (master mode) or `replicas` (replica mode). */
   retireAllBut(masters: ReadonlySet<string>, replicas: ReadonlySet<string>): string[] {
     const retired: string[] = [];
-    for (const [id, client] of this.#clients) {
-      const replica = id.endsWith(' ro');
-      const key = replica ? id.slice(0, -3) : id;
-      if ((replica ? replicas : masters).has(key)) continue;
+    for (const [id, { key, client }] of this.#clients) {
+      if ((id.endsWith(' ro') ? replicas : masters).has(key)) continue;
       this.#clients.delete(id);
       this.#retire(client);
       retired.push(id);
@@ -80,7 +84,7 @@ export class NodeClients {
   /** Closes every client: gracefully, within `timeoutMs` each, then at once. */
   async close(timeoutMs: number): Promise<void> {
     this.#closed = true;
-    const clients = [...this.#clients.values()];
+    const clients = [...this.#clients.values()].map((target) => target.client);
     this.#clients.clear();
     await Promise.all(clients.map((client) => client.close({ timeoutMs }).catch(() => {})));
   }
@@ -88,7 +92,7 @@ export class NodeClients {
   /** Destroys every client at once. */
   destroy(reason: unknown): void {
     this.#closed = true;
-    for (const client of this.#clients.values()) client.destroy(reason);
+    for (const { client } of this.#clients.values()) client.destroy(reason);
     this.#clients.clear();
   }
 

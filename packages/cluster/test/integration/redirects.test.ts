@@ -319,6 +319,24 @@ describe('topology refresh', () => {
         [...forwarded.values()].map((port) => `127.0.0.1:${port}`).sort(),
       );
       for (const node of masters) expect(accepted.get(node.port) ?? 0).toBeGreaterThan(0);
+      // A MOVED names the node's real address: it must go through the map too, to the client
+      // that already reaches `to` through its forwarder, with no new connection to `to`.
+      const key = 'nat:{moved}';
+      const slot = keySlot(key);
+      await behindNat.do('SET', key, 'through');
+      const from = await suite.cluster.nodeForSlot(slot);
+      const to = await otherMaster(from);
+      await suite.cluster.migrateSlot(slot, from, to);
+      const received = async () =>
+        Number(
+          /total_connections_received:(\d+)/.exec(
+            String(await suite.cluster.call(to, 'INFO', 'stats')),
+          )?.[1],
+        );
+      const before = await received();
+      expect(String(await behindNat.do('GET', key))).toBe('through');
+      // Only the INFO call's own connection is new.
+      expect(await received()).toBe(before + 1);
     } finally {
       await behindNat.close();
       for (const server of forwarders) server.close();
