@@ -32,12 +32,12 @@ export interface ClusterOptions extends Omit<ClientOptions, 'cache' | 'database'
   /**
    * How long a call keeps trying, with backoff, while the cluster answers CLUSTERDOWN, TRYAGAIN or
    * LOADING, or its node cannot be reached (a failover in progress). Default 10,000 (a failover
-   * takes about cluster-node-timeout plus an election).
+   * takes about cluster-node-timeout plus an election). 0 or Infinity: no limit but the call's own.
    */
   retryWaitMs?: number;
   /** Least time between two map refreshes, however many ask. Default 100. */
   minRefreshIntervalMs?: number;
-  /** A refresh this often even when nothing asks; 0 for none. Default 30,000. */
+  /** A refresh this often even when nothing asks; 0 or Infinity for none. Default 30,000. */
   refreshIntervalMs?: number;
 }
 
@@ -109,9 +109,17 @@ export function readClusterOptions(options: ClusterOptions): ClusterSettings {
     natMap,
     readFrom,
     maxRedirects: maxRedirects === 0 ? 0 : readCount(maxRedirects, 'maxRedirects', 5),
-    retryWaitMs: readTimeLimit(retryWaitMs, 'retryWaitMs', 10_000),
-    minRefreshIntervalMs: readTimeLimit(minRefreshIntervalMs, 'minRefreshIntervalMs', 100),
-    refreshIntervalMs: readTimeLimit(refreshIntervalMs, 'refreshIntervalMs', 30_000),
+    // 0 and Infinity mean no limit, as for every time limit of the toolkit.
+    retryWaitMs: readTimeLimit(retryWaitMs, 'retryWaitMs', 10_000) || Number.POSITIVE_INFINITY,
+    minRefreshIntervalMs: timerDelay(
+      readTimeLimit(minRefreshIntervalMs, 'minRefreshIntervalMs', 100),
+      'minRefreshIntervalMs',
+    ),
+    // 0 and Infinity: no periodic refresh.
+    refreshIntervalMs: timerDelay(
+      readTimeLimit(refreshIntervalMs, 'refreshIntervalMs', 30_000),
+      'refreshIntervalMs',
+    ),
     clientOptions: clientOptions as ClientOptions,
     dialOptions: {
       ...(fromUrl.username === undefined ? {} : { username: fromUrl.username }),
@@ -120,6 +128,13 @@ export function readClusterOptions(options: ClusterOptions): ClusterSettings {
       ...dialOptions,
     },
   };
+}
+
+/** A delay setTimeout can wait: past 2^31 - 1 ms it would fire at once, again and again. */
+function timerDelay(ms: number, name: string): number {
+  if (ms > 2 ** 31 - 1)
+    throw new RangeError(`${name} must be at most ${2 ** 31 - 1} ms (about 24.8 days), got ${ms}`);
+  return ms;
 }
 
 function readSeed(text: string): {

@@ -29,7 +29,7 @@ import { isTransient, redirectOf } from './redirect.js';
 import type { SlotMap } from './slot-map.js';
 import { Topology } from './topology.js';
 
-const { checkCallOptions, ConnPipeline } = __internal;
+const { armCallOptions, checkCallOptions, ConnPipeline, hasCallLimits } = __internal;
 
 /** A node as `nodes()` reports it. */
 export interface ClusterNode {
@@ -80,8 +80,15 @@ export class Cluster {
   readonly #timer: NodeJS.Timeout | null;
   #nextShard = 0;
   #nextReplica = 0;
+  /** What new calls reject with once close() or destroy() ran. */
   #closed: ConnectionError | null = null;
+  /** destroy() ran (or close() ran out of time): nothing is retried or redirected any more. */
+  #destroyed = false;
   #closing: Promise<void> | null = null;
+  /** Routed calls not yet settled, redirects and retries included: close() waits for them. */
+  #inFlight = 0;
+  /** Wakes close() when the last routed call settles. */
+  #drained: (() => void) | null = null;
   /** Set while some master cannot be reached: the map is asked again until it can, or moves. */
   #watching = false;
 
@@ -114,8 +121,7 @@ export class Cluster {
       settings.refreshIntervalMs > 0
         ? setInterval(() => void this.#topology.refresh(), settings.refreshIntervalMs).unref()
         : null;
-    // Masters are dialled at once: a dead one is noticed before the first call needs it.
-    for (const shard of map.shards) this.#client(shard.master, 'master', map);
+    this.#dialEveryNode(map);
   }
 
   /** Runs a command on the node serving its keys (any master for a keyless command). */
@@ -200,10 +206,18 @@ export class Cluster {
     if (options.count !== undefined) extra.push('COUNT', options.count);
     if (options.type !== undefined) extra.push('TYPE', options.type);
     const call: ClusterCallOptions = options.signal === undefined ? {} : { signal: options.signal };
-    const firstSlots = this.#topology.map.shards.map((shard) => shard.ranges[0]?.[0] ?? 0);
-    for (const slot of firstSlots) {
+    if (this.#closed !== null) throw this.#closed;
+    // A shard is known by its nodes, not by a slot: a slot may move to another master mid-scan,
+    // and a cursor means something only to the node that gave it. After a failover the shard's
+    // promoted replica goes on with the cursor (it holds the same data).
+    const shards = this.#topology.map.shards.map(
+      (shard) => new Set([shard.master, ...shard.replicas]),
+    );
+    for (const nodes of shards) {
       let cursor: Reply = '0';
       do {
+        const slot = this.#slotOfShard(nodes);
+        if (slot === null) break; // every node of the shard left the cluster
         const reply = await this.#route(slot, null, call, 'SCAN', [cursor as Arg, ...extra], false);
         if (!Array.isArray(reply) || reply.length !== 2 || !Array.isArray(reply[1]))
           throw new TypeError('SCAN did not reply [cursor, keys]');
@@ -212,6 +226,13 @@ export class Cluster {
         yield* reply[1];
       } while (cursor !== '0');
     }
+  }
+
+  /** A slot served now by a master among `nodes`; null when none of them masters a slot. */
+  #slotOfShard(nodes: ReadonlySet<string>): number | null {
+    for (const shard of this.#topology.map.shards)
+      if (nodes.has(shard.master)) return shard.ranges[0]?.[0] ?? null;
+    return null;
   }
 
   /** Every node in the current map, masters first in slot order, each followed by its replicas. */
@@ -242,20 +263,43 @@ export class Cluster {
   }
 
   /**
-   * Closes every node client gracefully (calls already issued finish, within `timeoutMs` if
-   * given); new calls reject with ConnectionError (`ERR_CLOSED`).
+   * Closes gracefully: new calls reject with ConnectionError (`ERR_CLOSED`) at once; calls
+   * already issued finish, redirects and retries included; then every node client closes. When
+   * `options.timeoutMs` passes or `options.signal` aborts first, the cluster is destroyed: what
+   * is still pending rejects.
    */
   close(options?: CallOptions): Promise<void> {
+    const invalid = checkCallOptions(options);
+    if (invalid !== null) return Promise.reject(invalid);
     if (this.#closing !== null) return this.#closing;
-    this.#stop(new ConnectionError('cluster closed', { code: 'ERR_CLOSED' }));
-    this.#closing = this.#nodes.close(options?.timeoutMs ?? 10_000);
+    this.#closed ??= new ConnectionError('cluster closed', { code: 'ERR_CLOSED' });
+    const disarm =
+      options !== undefined && hasCallLimits(options)
+        ? armCallOptions(options, (error) => this.destroy(error), 'close')
+        : () => {};
+    this.#closing = (async () => {
+      while (this.#inFlight > 0 && !this.#destroyed)
+        await new Promise<void>((resolve) => {
+          this.#drained = resolve;
+        });
+      this.#drained = null;
+      this.#stopRefreshing();
+      if (!this.#destroyed) await this.#nodes.close();
+    })().finally(disarm);
     return this.#closing;
   }
 
   /** Closes at once: every pending call rejects. */
   destroy(reason?: unknown): void {
-    this.#stop(new ConnectionError('cluster destroyed', { code: 'ERR_DESTROYED', cause: reason }));
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    this.#closed ??= new ConnectionError('cluster destroyed', {
+      code: 'ERR_DESTROYED',
+      cause: reason,
+    });
+    this.#stopRefreshing();
     this.#nodes.destroy(reason);
+    this.#drained?.();
     this.#closing ??= Promise.resolve();
   }
 
@@ -263,11 +307,21 @@ export class Cluster {
     return this.close();
   }
 
-  #stop(reason: ConnectionError): void {
-    if (this.#closed !== null) return;
-    this.#closed = reason;
+  #stopRefreshing(): void {
     this.#topology.stop();
     if (this.#timer !== null) clearInterval(this.#timer);
+  }
+
+  /** A routed call settled: the count close() waits on goes down. */
+  readonly #onReply = (reply: Reply): Reply => {
+    if (--this.#inFlight === 0) this.#drained?.();
+    return reply;
+  };
+
+  #onSettled(outcome: Promise<Reply>): Promise<Reply> {
+    return outcome.finally(() => {
+      if (--this.#inFlight === 0) this.#drained?.();
+    });
   }
 
   #call(
@@ -302,7 +356,8 @@ export class Cluster {
       slot = keySlot(args[keys[0] as number] as Arg);
       for (let index = 1; index < keys.length; index++) {
         if (keySlot(args[keys[index] as number] as Arg) === slot) continue;
-        if (policy === 'multi_shard') return this.#split(info, keys, options, command, args);
+        if (policy === 'multi_shard' && !allOrNothing.has(info.name))
+          return this.#split(info, keys, options, command, args);
         throw new CrossSlotError(
           `${command}'s keys hash to different slots; in a cluster they must share one (use {hash tags})`,
         );
@@ -333,24 +388,31 @@ export class Cluster {
         ? null
         : this.#startRetry(options);
     const target = this.#target(slot, replicaRead);
-    if (target === null)
-      return this.#retry(
-        null,
-        slot,
-        info,
-        options,
-        command,
-        args,
-        replicaRead,
-        retry,
-        'no node serves the slot',
+    if (target === null) {
+      this.#inFlight++;
+      return this.#onSettled(
+        this.#retry(
+          null,
+          slot,
+          info,
+          options,
+          command,
+          args,
+          replicaRead,
+          retry,
+          'no node serves the slot',
+        ),
       );
+    }
     const attempt =
       options === undefined
         ? target.client.do(command, ...args)
         : target.client.doWith(limitsOf(options), command, ...args);
-    return attempt.then(undefined, (error: unknown) =>
-      this.#recover(error, target, retry, slot, info, options, command, args, replicaRead),
+    this.#inFlight++;
+    return attempt.then(this.#onReply, (error: unknown) =>
+      this.#onSettled(
+        this.#recover(error, target, retry, slot, info, options, command, args, replicaRead),
+      ),
     );
   }
 
@@ -365,7 +427,8 @@ export class Cluster {
     args: readonly Arg[],
     replicaRead: boolean,
   ): Promise<Reply> {
-    if (this.#closed !== null) throw error;
+    // A closing cluster still redirects and retries the calls it owes; a destroyed one does not.
+    if (this.#destroyed) throw error;
     const state = retry ?? this.#startRetry(options);
     const redirect = redirectOf(error, tried.address.host);
     if (redirect !== null) {
@@ -400,10 +463,11 @@ export class Cluster {
       );
     }
     const retired = this.#nodes.isRetired(tried.client);
+    // A command that was written may have run: sent again only when running it twice is safe.
     const retriable =
       isTransient(error) ||
       (ConnectionError.is(error) &&
-        (!error.sent || retired || info?.readonly === true || options?.idempotent === true));
+        (!error.sent || info?.readonly === true || options?.idempotent === true));
     if (!retriable) throw error;
     const why = error instanceof Error ? error.message : String(error);
     if (retired && ConnectionError.is(error) && !error.sent) {
@@ -456,6 +520,9 @@ export class Cluster {
         state.attempts,
         cause,
       );
+    // Redirects between waits are what maxRedirects bounds: ASK then TRYAGAIN, again and again,
+    // is a migration in progress, bounded by retryWaitMs instead.
+    state.redirects = 0;
     const backoffMs = Math.min(500, 10 * 2 ** state.transientTries++);
     const waitMs = Math.min(backoffMs * (0.5 + Math.random() / 2), state.deadline - now);
     if (waitMs <= 0 && state.deadline !== Number.POSITIVE_INFINITY)
@@ -471,7 +538,7 @@ export class Cluster {
     } catch {
       throw options?.signal?.reason;
     }
-    if (this.#closed !== null) throw this.#closed;
+    if (this.#destroyed) throw this.#closed;
     return this.#routeAgain(state, slot, info, options, command, args, replicaRead);
   }
 
@@ -563,11 +630,16 @@ export class Cluster {
     const map = this.#topology.map;
     const shard = map.shardOf(slot);
     if (shard === undefined) return null;
-    if (replicaRead && shard.replicas.length > 0) {
-      const key = shard.replicas[this.#nextReplica++ % shard.replicas.length] as string;
-      const target = this.#client(key, 'replica', map);
-      const status = target.client.status;
-      if (status === 'ready' || status === 'connecting') return target;
+    if (replicaRead) {
+      // The next connected replica in turn; asking for one starts dialling it, and until one is
+      // connected the master answers (a replica that is down costs no wait).
+      const count = shard.replicas.length;
+      const start = this.#nextReplica++;
+      for (let index = 0; index < count; index++) {
+        const key = shard.replicas[(start + index) % count] as string;
+        const target = this.#client(key, 'replica', map);
+        if (target.client.status === 'ready') return target;
+      }
     }
     return this.#client(shard.master, 'master', map);
   }
@@ -583,7 +655,11 @@ export class Cluster {
     return shards[this.#nextShard++ % shards.length]?.ranges[0]?.[0] ?? 0;
   }
 
-  /** Sends a keyless command to every master (or every node), and joins the replies. */
+  /**
+   * Sends a keyless command to every master (or every node), and joins the replies. Each master's
+   * share is routed by a slot it serves, so a failover under way moves it to the promoted replica
+   * as for any call.
+   */
   async #fanOut(
     info: CommandInfo,
     everyNode: boolean,
@@ -592,23 +668,27 @@ export class Cluster {
     args: readonly Arg[],
   ): Promise<Reply> {
     const map = this.#topology.map;
-    const targets: { key: string; mode: NodeMode }[] = [];
-    for (const shard of map.shards) {
-      targets.push({ key: shard.master, mode: 'master' });
-      if (everyNode)
-        for (const replica of shard.replicas) targets.push({ key: replica, mode: 'replica' });
-    }
+    const nodes: string[] = [];
+    const calls: Promise<Reply>[] = [];
     const limits = options === undefined ? {} : limitsOf(options);
-    const replies = await Promise.all(
-      targets.map(({ key, mode }) =>
-        this.#client(key, mode, map).client.doWith(limits, command, ...args),
-      ),
-    );
-    return mergeReplies(
-      info.responsePolicy,
-      replies,
-      targets.map((target) => target.key),
-    );
+    for (const shard of map.shards) {
+      nodes.push(shard.master);
+      calls.push(this.#route(shard.ranges[0]?.[0] ?? 0, info, options, command, args, false));
+      if (!everyNode) continue;
+      for (const replica of shard.replicas) {
+        nodes.push(replica);
+        calls.push(this.#client(replica, 'replica', map).client.doWith(limits, command, ...args));
+      }
+    }
+    if (info.responsePolicy === 'one_succeeded') {
+      // SCRIPT KILL: the master running a script kills it, the others answer NOTBUSY.
+      const outcomes = await Promise.allSettled(calls);
+      const success = outcomes.find((outcome) => outcome.status === 'fulfilled');
+      if (success !== undefined) return (success as PromiseFulfilledResult<Reply>).value;
+      throw (outcomes[0] as PromiseRejectedResult).reason;
+    }
+    const replies = await Promise.all(calls);
+    return mergeReplies(info.responsePolicy, replies, nodes);
   }
 
   /**
@@ -691,7 +771,19 @@ export class Cluster {
       for (const replica of shard.replicas) replicas.add(replica);
     }
     this.#nodes.retireAllBut(masters, replicas);
-    for (const shard of map.shards) this.#client(shard.master, 'master', map);
+    this.#dialEveryNode(map);
+  }
+
+  /**
+   * Masters are dialled at once, so that a dead one is noticed before a call needs it; replicas
+   * too when reads go to replicas by default, so that the first reads find them connected.
+   */
+  #dialEveryNode(map: SlotMap): void {
+    for (const shard of map.shards) {
+      this.#client(shard.master, 'master', map);
+      if (this.#settings.readFrom === 'replica')
+        for (const replica of shard.replicas) this.#client(replica, 'replica', map);
+    }
   }
 
   /**
@@ -725,6 +817,12 @@ export class Cluster {
     return false;
   }
 }
+
+/**
+ * Commands the server tags multi_shard whose meaning a split would break: MSETNX sets every key
+ * or none, which per-slot parts cannot promise. Across slots they are refused instead.
+ */
+const allOrNothing = new Set(['msetnx']);
 
 /** `args` with array arguments spread in place; `args` itself when it holds none. */
 function flattened(args: readonly Arg[]): readonly Arg[] {

@@ -1,4 +1,8 @@
-import { RedisError } from '@x/resp';
+import { hasBrand, RedisError } from '@x/resp';
+
+const routingBrand = Symbol.for('@x/cluster/ClusterRoutingError');
+const crossSlotBrand = Symbol.for('@x/cluster/CrossSlotError');
+const connectBrand = Symbol.for('@x/cluster/ClusterConnectError');
 
 /** One try of a call: the node it went to and what happened there. */
 export interface Attempt {
@@ -17,6 +21,7 @@ export interface Attempt {
 export class ClusterRoutingError extends RedisError {
   override name = 'ClusterRoutingError';
   readonly attempts: readonly Attempt[];
+  readonly [routingBrand] = true;
 
   constructor(
     summary: string,
@@ -26,6 +31,11 @@ export class ClusterRoutingError extends RedisError {
   ) {
     super(`${summary}: ${describeAttempts(attempts)}`, code, { cause });
     this.attempts = attempts;
+  }
+
+  /** Reports whether `value` is a ClusterRoutingError from any copy of @x/cluster. */
+  static override is(value: unknown): value is ClusterRoutingError {
+    return hasBrand(value, routingBrand);
   }
 }
 
@@ -42,15 +52,29 @@ function describeAttempts(attempts: readonly Attempt[]): string {
  */
 export class CrossSlotError extends RedisError {
   override name = 'CrossSlotError';
+  readonly [crossSlotBrand] = true;
+
   constructor(message: string) {
     super(message, 'ERR_CROSS_SLOT');
+  }
+
+  /** Reports whether `value` is a CrossSlotError from any copy of @x/cluster. */
+  static override is(value: unknown): value is CrossSlotError {
+    return hasBrand(value, crossSlotBrand);
   }
 }
 
 /** ClusterConnectError means no seed answered CLUSTER SLOTS with a usable map. */
 export class ClusterConnectError extends RedisError {
   override name = 'ClusterConnectError';
+  readonly [connectBrand] = true;
+
   constructor(message: string, cause?: unknown) {
     super(message, 'ERR_CLUSTER_CONNECT', { cause });
+  }
+
+  /** Reports whether `value` is a ClusterConnectError from any copy of @x/cluster. */
+  static override is(value: unknown): value is ClusterConnectError {
+    return hasBrand(value, connectBrand);
   }
 }

@@ -1,5 +1,5 @@
 import { type Client, type ClientOptions, createClient } from '@x/client';
-import { type Connection, type DialOptions, dial } from '@x/conn';
+import { type Connection, ConnectionError, type DialOptions, dial } from '@x/conn';
 import type { NodeAddress } from './node-address.js';
 
 /** How a node's connection is used: masters for everything, replicas for reads (READONLY). */
@@ -46,7 +46,7 @@ export class NodeClients {
     const id = mode === 'master' ? key : `${key} ro`;
     let target = this.#clients.get(id);
     if (target === undefined) {
-      if (this.#closed) throw new Error('the cluster is closed');
+      if (this.#closed) throw new ConnectionError('cluster closed', { code: 'ERR_CLOSED' });
       target = { key, address, client: this.#make(address, mode, key) };
       this.#clients.set(id, target);
     }
@@ -81,12 +81,12 @@ export class NodeClients {
     return retired;
   }
 
-  /** Closes every client: gracefully, within `timeoutMs` each, then at once. */
-  async close(timeoutMs: number): Promise<void> {
+  /** Closes every client gracefully. */
+  async close(): Promise<void> {
     this.#closed = true;
     const clients = [...this.#clients.values()].map((target) => target.client);
     this.#clients.clear();
-    await Promise.all(clients.map((client) => client.close({ timeoutMs }).catch(() => {})));
+    await Promise.all(clients.map((client) => client.close().catch(() => {})));
   }
 
   /** Destroys every client at once. */
