@@ -119,7 +119,7 @@ export class Cluster {
     });
     this.#timer =
       settings.refreshIntervalMs > 0
-        ? setInterval(() => void this.#topology.refresh(), settings.refreshIntervalMs).unref()
+        ? setInterval(() => this.#topology.refreshSoon(), settings.refreshIntervalMs).unref()
         : null;
     this.#dialEveryNode(map);
   }
@@ -133,6 +133,10 @@ export class Cluster {
   doWith(options: ClusterCallOptions, command: string, ...args: Arg[]): Promise<Reply> {
     const invalid = checkCallOptions(options);
     if (invalid !== null) return Promise.reject(invalid);
+    if (options.idempotent !== undefined && typeof options.idempotent !== 'boolean')
+      return Promise.reject(
+        new TypeError(`idempotent must be true or false, got ${typeof options.idempotent}`),
+      );
     if (
       options.readFrom !== undefined &&
       options.readFrom !== 'master' &&
@@ -189,7 +193,7 @@ export class Cluster {
         if (redirect?.kind === 'MOVED') {
           const address = mapAddress(redirect.address, this.#settings.natMap);
           this.#topology.patch(this.#topology.map.moveSlot(redirect.slot, address));
-          void this.#topology.refresh();
+          this.#topology.refreshSoon();
         }
         throw error;
       }
@@ -257,7 +261,10 @@ export class Cluster {
     return result;
   }
 
-  /** Asks the cluster for its map now (single-flight with the automatic refreshes). */
+  /**
+   * Asks the cluster for its map now (single-flight with the automatic refreshes); rejects with
+   * ClusterConnectError when no node gave one.
+   */
   refresh(): Promise<void> {
     return this.#topology.refresh();
   }
@@ -447,7 +454,7 @@ export class Cluster {
         const map = this.#topology.map;
         if (map.shardOf(redirect.slot)?.master !== key)
           this.#topology.patch(map.moveSlot(redirect.slot, address));
-        void this.#topology.refresh();
+        this.#topology.refreshSoon();
       }
       // ASK: ASKING goes first, and the map stays as it is (the move is not over).
       return this.#send(
@@ -528,7 +535,7 @@ export class Cluster {
     if (waitMs <= 0 && state.deadline !== Number.POSITIVE_INFINITY)
       throw new TimeoutError(`${command}: no reply within ${options?.timeoutMs} ms`);
     // A failover or a move shows in the map: ask for it while waiting.
-    void this.#topology.refresh();
+    this.#topology.refreshSoon();
     try {
       await sleep(
         waitMs,
@@ -800,7 +807,7 @@ export class Cluster {
       // slower for a master that stays away: at most one CLUSTER SLOTS every 2 s.
       let waitMs = Math.max(100, this.#settings.minRefreshIntervalMs);
       for (let round = 0; this.#closed === null && this.#someMasterDown(); round++) {
-        await this.#topology.refresh();
+        await this.#topology.refresh().catch(() => {});
         await sleep(waitMs, undefined, { ref: false });
         if (round >= 30) waitMs = Math.min(2_000, waitMs * 2);
       }

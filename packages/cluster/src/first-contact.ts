@@ -7,6 +7,9 @@ import { addressKey } from './node-address.js';
 import { dialNode } from './node-clients.js';
 import type { SlotMap } from './slot-map.js';
 
+/** How long a master may take to send its command table (about 200 KB) before the next is asked. */
+const COMMAND_TIMEOUT_MS = 5_000;
+
 /**
  * What the cluster client needs before its first call: the slot map (from the first seed that
  * gives one) and the command table (key positions and routing tips from the server's own
@@ -30,7 +33,8 @@ export async function firstContact(
       const conn = await dialNode(address, 'master', settings.dialOptions);
       let reply: Reply;
       try {
-        reply = await conn.do('COMMAND');
+        // Bounded even with readTimeoutMs 0: connect() must settle when a node stays silent.
+        reply = await conn.doWith({ timeoutMs: COMMAND_TIMEOUT_MS }, 'COMMAND');
       } finally {
         conn.destroy();
       }

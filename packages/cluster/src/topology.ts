@@ -41,7 +41,10 @@ export class Topology {
     this.#map = map;
   }
 
-  /** Resolves once a refresh that started after this call has finished (or failed). */
+  /**
+   * Resolves once a refresh that started after this call has finished; rejects with its error
+   * when no node gave a map (the map then stays as it was).
+   */
   refresh(): Promise<void> {
     if (this.#stopped) return Promise.resolve();
     if (this.#running === null) {
@@ -49,11 +52,21 @@ export class Topology {
       return this.#running;
     }
     // One in flight began before the caller's reason to ask: queue exactly one more.
-    this.#queued ??= this.#running.then(() => {
-      this.#queued = null;
-      return this.refresh();
-    });
+    this.#queued ??= this.#running.then(
+      () => this.#next(),
+      () => this.#next(),
+    );
     return this.#queued;
+  }
+
+  /** refresh() for those who only want it done: its failure is reported to `failed`. */
+  refreshSoon(): void {
+    this.refresh().catch(() => {});
+  }
+
+  #next(): Promise<void> {
+    this.#queued = null;
+    return this.refresh();
   }
 
   /** No refresh starts after this. */
@@ -74,6 +87,7 @@ export class Topology {
       if (!map.sameAs(previous)) this.#settings.changed(map, previous);
     } catch (error) {
       if (!this.#stopped) this.#settings.failed(error);
+      throw error;
     } finally {
       this.#running = null;
     }
