@@ -63,3 +63,17 @@ describe('refreshIntervalMs longer than setTimeout can wait', () => {
     expect(calls).toBeLessThanOrEqual(2);
   });
 });
+
+describe('call options of the wrong type', () => {
+  it("doWith({ idempotent: 'yes' }) is refused with a TypeError, as @x/client refuses it", async () => {
+    // @x/client: "idempotent must be true or false, got string". The cluster keeps `idempotent`
+    // for itself and reads only `=== true`, so a mistyped flag silently means "not idempotent".
+    const outcome = await cluster
+      .doWith({ idempotent: 'yes' as unknown as boolean }, 'GET', 'opt:idempotent')
+      .then(
+        (reply) => ({ reply }),
+        (error: unknown) => ({ error: (error as Error).name }),
+      );
+    expect(outcome).toEqual({ error: 'TypeError' });
+  });
+});
