@@ -116,10 +116,7 @@ export function readClusterOptions(options: ClusterOptions): ClusterSettings {
       'minRefreshIntervalMs',
     ),
     // 0 and Infinity: no periodic refresh.
-    refreshIntervalMs: timerDelay(
-      readTimeLimit(refreshIntervalMs, 'refreshIntervalMs', 30_000),
-      'refreshIntervalMs',
-    ),
+    refreshIntervalMs: readTimeLimit(refreshIntervalMs, 'refreshIntervalMs', 30_000),
     clientOptions: clientOptions as ClientOptions,
     dialOptions: {
       ...(fromUrl.username === undefined ? {} : { username: fromUrl.username }),

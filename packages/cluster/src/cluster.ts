@@ -29,7 +29,7 @@ import { isTransient, redirectOf } from './redirect.js';
 import type { SlotMap } from './slot-map.js';
 import { Topology } from './topology.js';
 
-const { armCallOptions, checkCallOptions, ConnPipeline, hasCallLimits } = __internal;
+const { armCallOptions, checkCallOptions, ConnPipeline, hasCallLimits, LongTimer } = __internal;
 
 /** A node as `nodes()` reports it. */
 export interface ClusterNode {
@@ -77,7 +77,9 @@ export class Cluster {
   readonly #table: CommandTable;
   readonly #nodes: NodeClients;
   readonly #topology: Topology;
-  readonly #timer: NodeJS.Timeout | null;
+  /** The next periodic refresh (any interval, also past setTimeout's 24.8 days). */
+  #timer: InstanceType<typeof LongTimer> | null = null;
+  #periodic = true;
   #nextShard = 0;
   #nextReplica = 0;
   /** What new calls reject with once close() or destroy() ran. */
@@ -117,10 +119,7 @@ export class Cluster {
       changed: (next) => this.#mapChanged(next),
       failed: () => {},
     });
-    this.#timer =
-      settings.refreshIntervalMs > 0
-        ? setInterval(() => this.#topology.refreshSoon(), settings.refreshIntervalMs).unref()
-        : null;
+    this.#refreshEvery(settings.refreshIntervalMs);
     this.#dialEveryNode(map);
   }
 
@@ -314,9 +313,24 @@ export class Cluster {
     return this.close();
   }
 
+  #refreshEvery(intervalMs: number): void {
+    if (intervalMs === 0 || !this.#periodic) return;
+    this.#timer = new LongTimer(
+      intervalMs,
+      () => {
+        if (!this.#periodic) return;
+        this.#topology.refreshSoon();
+        this.#refreshEvery(intervalMs);
+      },
+      true,
+    );
+  }
+
   #stopRefreshing(): void {
+    this.#periodic = false;
     this.#topology.stop();
-    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer?.clear();
+    this.#timer = null;
   }
 
   /** A routed call settled: the count close() waits on goes down. */
