@@ -1,14 +1,12 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type CallOptions,
   type Connection,
   ConnectionError,
   __internal as connInternal,
   type DialOptions,
-  TimeoutError,
 } from '@x/conn';
 import { __internal, Subscriber, type SubscriberEvent } from '@x/pubsub';
-import { type Attempt, ClusterRoutingError } from './errors.js';
+import { ChannelSubscriptions } from './channel-subscriptions.js';
 import { type NodeAddress, parseAddress } from './node-address.js';
 import { dialNode } from './node-clients.js';
 import { type NodeHooks, ShardSubscriptions } from './shard-subscriptions.js';
@@ -62,10 +60,7 @@ export class ClusterSubscriber implements AsyncIterable<SubscriberEvent> {
   readonly #events: __internal.EventQueue<SubscriberEvent>;
   readonly #lifetime = new AbortController();
   readonly #shards: ShardSubscriptions;
-  #plain: Subscriber | null = null;
-  /** Channels and patterns subscribed through `subscribe`/`psubscribe`, to forget on a timeout. */
-  readonly #channels = new Set<string>();
-  readonly #patterns = new Set<string>();
+  readonly #channels: ChannelSubscriptions;
   #nextMaster = 0;
   /** Set while the readers are behind: forwarding waits on it. */
   #resumed: { promise: Promise<void>; resolve: () => void } | null = null;
@@ -102,6 +97,12 @@ export class ClusterSubscriber implements AsyncIterable<SubscriberEvent> {
         this.#resumed = null;
       },
     });
+    this.#channels = new ChannelSubscriptions({
+      make: () => this.#channelSubscriber(),
+      refresh: host.refresh,
+      waitMs: this.#waitMs,
+      signal: this.#lifetime.signal,
+    });
     this.#shards = new ShardSubscriptions({
       map: host.map,
       refresh: host.refresh,
@@ -115,14 +116,17 @@ export class ClusterSubscriber implements AsyncIterable<SubscriberEvent> {
     });
   }
 
-  /** Subscribes to channels, on one master. */
+  /**
+   * Subscribes to channels, on one master. Waits up to `subscribeWaitMs` while no master
+   * answers, then rejects with ClusterRoutingError and forgets them.
+   */
   subscribe(...channels: string[]): Promise<void> {
-    return this.#subscribePlain(this.#channels, channels, 'SUBSCRIBE');
+    return this.#channels.subscribe('SUBSCRIBE', channels);
   }
 
-  /** Subscribes to channel patterns (`news.*`), on one master. */
+  /** Subscribes to channel patterns (`news.*`), on the same master as the channels. */
   psubscribe(...patterns: string[]): Promise<void> {
-    return this.#subscribePlain(this.#patterns, patterns, 'PSUBSCRIBE');
+    return this.#channels.subscribe('PSUBSCRIBE', patterns);
   }
 
   /**
@@ -132,19 +136,19 @@ export class ClusterSubscriber implements AsyncIterable<SubscriberEvent> {
    */
   ssubscribe(...channels: string[]): Promise<void> {
     if (this.#lifetime.signal.aborted) return Promise.reject(this.#lifetime.signal.reason);
+    if (channels.length === 0)
+      return Promise.reject(new TypeError('ssubscribe needs at least one shard channel'));
     return this.#shards.subscribe(channels);
   }
 
   /** Unsubscribes from channels (all of them without arguments). */
   unsubscribe(...channels: string[]): Promise<void> {
-    forget(this.#channels, channels);
-    return this.#plain?.unsubscribe(...channels) ?? Promise.resolve();
+    return this.#channels.unsubscribe('UNSUBSCRIBE', channels);
   }
 
   /** Unsubscribes from patterns (all of them without arguments). */
   punsubscribe(...patterns: string[]): Promise<void> {
-    forget(this.#patterns, patterns);
-    return this.#plain?.punsubscribe(...patterns) ?? Promise.resolve();
+    return this.#channels.unsubscribe('PUNSUBSCRIBE', patterns);
   }
 
   /** Unsubscribes from shard channels (all of them without arguments), wherever they are held. */
@@ -190,51 +194,12 @@ export class ClusterSubscriber implements AsyncIterable<SubscriberEvent> {
     this.#lifetime.abort(closed);
     this.#events.fail(closed);
     this.#resumed?.resolve();
-    await Promise.all([this.#shards.close(closed), this.#plain?.close()]);
-  }
-
-  /** Subscribes on the channels' connection, trying (and dialling) until a master takes it. */
-  async #subscribePlain(
-    names: Set<string>,
-    asked: readonly string[],
-    command: 'SUBSCRIBE' | 'PSUBSCRIBE',
-  ): Promise<void> {
-    const signal = this.#lifetime.signal;
-    if (signal.aborted) throw signal.reason;
-    const plain = this.#plainSubscriber();
-    const added = asked.filter((name) => !names.has(name));
-    const attempts: Attempt[] = [];
-    const deadline = performance.now() + this.#waitMs;
-    for (let tries = 0; ; tries++) {
-      try {
-        await (command === 'SUBSCRIBE' ? plain.subscribe(...asked) : plain.psubscribe(...asked));
-        for (const name of asked) names.add(name);
-        return;
-      } catch (error) {
-        // A refusal (the Subscriber forgets it) or close(): no retry helps.
-        if (signal.aborted || !(ConnectionError.is(error) || TimeoutError.is(error))) throw error;
-        attempts.push({ node: 'any master', outcome: (error as Error).message });
-        if (performance.now() >= deadline) {
-          // Forgotten, so that no later connection subscribes what the caller was told failed.
-          const leave = command === 'SUBSCRIBE' ? plain.unsubscribe : plain.punsubscribe;
-          if (added.length > 0) await leave.call(plain, ...added).catch(() => {});
-          throw new ClusterRoutingError(
-            `${command} ${asked.join(' ')}: no master could be reached within ${this.#waitMs} ms`,
-            'ERR_CLUSTER_UNAVAILABLE',
-            attempts,
-            error,
-          );
-        }
-        void this.#host.refresh();
-        await sleep(Math.min(250, 25 * 2 ** tries), undefined, { signal }).catch(() => {});
-      }
-    }
+    await Promise.all([this.#shards.close(closed), this.#channels.close()]);
   }
 
   /** The Subscriber of channels and patterns: each connection goes to the next master that answers. */
-  #plainSubscriber(): Subscriber {
-    if (this.#plain !== null) return this.#plain;
-    const plain = new Subscriber({
+  #channelSubscriber(): Subscriber {
+    const subscriber = new Subscriber({
       dial: ({ signal }) => this.#dialAnyMaster(signal),
       maxBufferedReplies: this.#maxBufferedReplies,
       ...this.#backoff(),
@@ -243,9 +208,8 @@ export class ClusterSubscriber implements AsyncIterable<SubscriberEvent> {
         this.#options.onReconnectError?.(error, null);
       },
     });
-    this.#plain = plain;
-    this.#forward(plain);
-    return plain;
+    this.#forward(subscriber);
+    return subscriber;
   }
 
   /** Dials the masters of the current map in turn, starting one further each time. */
@@ -311,9 +275,4 @@ export class ClusterSubscriber implements AsyncIterable<SubscriberEvent> {
       }
     })();
   }
-}
-
-function forget(names: Set<string>, asked: readonly string[]): void {
-  if (asked.length === 0) names.clear();
-  for (const name of asked) names.delete(name);
 }

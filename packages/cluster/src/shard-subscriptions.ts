@@ -2,9 +2,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ConnectionError, TimeoutError } from '@x/conn';
 import { Gap, Message, type Subscriber, type SubscriberEvent, type Subscription } from '@x/pubsub';
 import { ReplyError } from '@x/resp';
-import { type Attempt, ClusterRoutingError, ShardMovedError } from './errors.js';
+import { ShardMovedError } from './errors.js';
 import { keySlot } from './key-slot.js';
+import { isTransient } from './redirect.js';
 import type { SlotMap } from './slot-map.js';
+import { SubscribeWaiters } from './subscribe-waiters.js';
 
 /** How ShardSubscriptions reaches nodes and reports what happens. */
 export interface ShardSettings {
@@ -43,15 +45,6 @@ interface NodeEntry {
   down: { since: Date; cause: unknown } | null;
 }
 
-interface Waiter {
-  readonly channels: readonly string[];
-  /** Channels this call added: a call that gives up forgets them. */
-  readonly added: readonly string[];
-  readonly attempts: Attempt[];
-  resolve(): void;
-  reject(error: unknown): void;
-}
-
 /**
  * ShardSubscriptions keeps every shard channel subscribed on the master that owns its slot.
  *
@@ -70,7 +63,7 @@ export class ShardSubscriptions {
   readonly #settings: ShardSettings;
   readonly #slots = new Map<number, SlotState>();
   readonly #nodes = new Map<string, NodeEntry>();
-  readonly #waiters = new Set<Waiter>();
+  readonly #waiters: SubscribeWaiters;
   readonly #lifetime = new AbortController();
   #running: Promise<void> | null = null;
   /** Callers of `unsubscribe`, resolved when a round that began after their call ends. */
@@ -83,6 +76,7 @@ export class ShardSubscriptions {
 
   constructor(settings: ShardSettings) {
     this.#settings = settings;
+    this.#waiters = new SubscribeWaiters(settings.waitMs);
   }
 
   /** Subscribes `channels` at their owners; rejects after `waitMs` without one, forgetting them. */
@@ -95,40 +89,18 @@ export class ShardSubscriptions {
       state.wanted.add(channel);
       state.dirty = true;
     }
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#waiters.delete(waiter);
-        for (const channel of added) {
-          const state = this.#slots.get(keySlot(channel));
-          if (state === undefined || state.held.has(channel)) continue;
-          state.wanted.delete(channel);
-          state.dirty = true;
-        }
-        this.#kick();
-        reject(
-          new ClusterRoutingError(
-            `SSUBSCRIBE ${channels.join(' ')}: no master took the subscription within ${this.#settings.waitMs} ms`,
-            'ERR_CLUSTER_UNAVAILABLE',
-            waiter.attempts,
-          ),
-        );
-      }, this.#settings.waitMs);
-      const waiter: Waiter = {
-        channels,
-        added,
-        attempts: [],
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        reject: (error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      };
-      this.#waiters.add(waiter);
+    const confirmed = this.#waiters.wait(channels, () => {
+      // Given up: what this call added and no node confirmed is forgotten.
+      for (const channel of added) {
+        const state = this.#slots.get(keySlot(channel));
+        if (state === undefined || state.held.has(channel)) continue;
+        state.wanted.delete(channel);
+        state.dirty = true;
+      }
       this.#kick();
     });
+    this.#kick();
+    return confirmed;
   }
 
   /** Forgets `channels` (all without any) and unsubscribes them where they are held. */
@@ -148,8 +120,7 @@ export class ShardSubscriptions {
   /** Stops the loop, rejects waiting subscribes with `reason` and closes every node Subscriber. */
   async close(reason: unknown): Promise<void> {
     this.#lifetime.abort(reason);
-    for (const waiter of this.#waiters) waiter.reject(reason);
-    this.#waiters.clear();
+    this.#waiters.reject(reason);
     for (const resolve of this.#roundWaiters.splice(0)) resolve();
     const nodes = [...this.#nodes.values()];
     this.#nodes.clear();
@@ -222,15 +193,20 @@ export class ShardSubscriptions {
     }
     await Promise.all(work);
     if (this.#lifetime.signal.aborted) return;
-    for (const [slot, state] of this.#slots)
-      if (state.wanted.size === 0 && state.held.size === 0 && !state.dirty)
-        this.#slots.delete(slot);
+    for (const [slot, state] of this.#slots) {
+      if (state.wanted.size > 0 || state.held.size > 0 || state.dirty) continue;
+      this.#slots.delete(slot);
+      if (state.node !== null) this.#nodes.get(state.node)?.slots.delete(slot);
+    }
     for (const [key, node] of this.#nodes) {
       if (node.slots.size > 0) continue;
       this.#nodes.delete(key);
       void node.subscriber.close();
     }
-    this.#settleWaiters();
+    this.#waiters.settle((channel) => {
+      const state = this.#slots.get(keySlot(channel));
+      return state === undefined || !state.wanted.has(channel) || state.held.has(channel);
+    });
     this.#flushGaps();
   }
 
@@ -282,13 +258,13 @@ export class ShardSubscriptions {
     try {
       await target.subscriber.ssubscribe(...missing);
     } catch (error) {
-      if (isTransient(error)) {
+      if (mayPassSoon(error)) {
         this.#failed(state, missing, owner, error instanceof Error ? error.message : String(error));
         return;
       }
       // Refused for good (an ACL's NOPERM): callers learn why; nothing is retried.
       for (const channel of missing) state.wanted.delete(channel);
-      this.#rejectWaiters(missing, error);
+      this.#waiters.reject(error, missing);
       return;
     }
     for (const channel of missing) state.held.add(channel);
@@ -305,9 +281,7 @@ export class ShardSubscriptions {
   #failed(state: SlotState, missing: string[], node: string, outcome: string): void {
     state.dirty = true;
     this.#failing = true;
-    for (const waiter of this.#waiters)
-      if (missing.some((channel) => waiter.channels.includes(channel)))
-        waiter.attempts.push({ node, outcome });
+    this.#waiters.tried(missing, { node, outcome });
   }
 
   /** The Subscriber of `key`, made and forwarding when there is none. */
@@ -356,26 +330,6 @@ export class ShardSubscriptions {
     this.#kick();
   }
 
-  #settleWaiters(): void {
-    for (const waiter of this.#waiters) {
-      const done = waiter.channels.every((channel) => {
-        const state = this.#slots.get(keySlot(channel));
-        return state === undefined || !state.wanted.has(channel) || state.held.has(channel);
-      });
-      if (!done) continue;
-      this.#waiters.delete(waiter);
-      waiter.resolve();
-    }
-  }
-
-  #rejectWaiters(channels: readonly string[], error: unknown): void {
-    for (const waiter of this.#waiters) {
-      if (!channels.some((channel) => waiter.channels.includes(channel))) continue;
-      this.#waiters.delete(waiter);
-      waiter.reject(error);
-    }
-  }
-
   /** One Gap for every slot subscribed again since the last one. */
   #flushGaps(): void {
     if (this.#regained.size === 0) return;
@@ -395,8 +349,7 @@ export class ShardSubscriptions {
 }
 
 /** Errors after which the subscription may succeed at the same or another node soon. */
-function isTransient(error: unknown): boolean {
-  if (ConnectionError.is(error) || TimeoutError.is(error)) return true;
-  if (!ReplyError.is(error)) return error instanceof Error && error.name === 'AbortError';
-  return ['MOVED', 'ASK', 'TRYAGAIN', 'CLUSTERDOWN', 'LOADING', 'MASTERDOWN'].includes(error.code);
+function mayPassSoon(error: unknown): boolean {
+  if (ConnectionError.is(error) || TimeoutError.is(error) || isTransient(error)) return true;
+  return ReplyError.is(error) && (error.code === 'MOVED' || error.code === 'ASK');
 }

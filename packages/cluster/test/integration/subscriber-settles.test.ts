@@ -20,11 +20,15 @@ afterAll(async () => {
 });
 
 /** A subscriber whose map gives every slot to the master at `port`. */
-function subscriberOn(port: number, options: ClusterSubscriberOptions = {}) {
+function subscriberOn(
+  port: number,
+  options: ClusterSubscriberOptions = {},
+  dialOptions: { username?: string; password?: string } = {},
+) {
   const map = parseClusterSlots([[0, 16_383, ['127.0.0.1', port, 'id']]], '127.0.0.1');
   let refreshes = 0;
   const subscriber = new ClusterSubscriber(
-    { map: () => map, refresh: async () => void refreshes++, dialOptions: {}, retryWaitMs: 10_000 },
+    { map: () => map, refresh: async () => void refreshes++, dialOptions, retryWaitMs: 10_000 },
     options,
   );
   return { subscriber, refreshes: () => refreshes };
@@ -125,5 +129,42 @@ describe('a ClusterSubscriber whose master goes away', () => {
     await subscriber.close();
     await publisher.close();
     await restarting.stop();
+  });
+});
+
+describe('a ClusterSubscriber the server refuses', () => {
+  it('rejects a refused subscribe at once, keeps the others, and refuses an empty ssubscribe', async () => {
+    const { dial } = await import('@x/conn');
+    const admin = await dial(server.url);
+    await admin.do(
+      'ACL',
+      'SETUSER',
+      'limited',
+      'on',
+      '>secret',
+      'resetchannels',
+      '&ok*',
+      '+@all',
+      '~*',
+    );
+    const { subscriber } = subscriberOn(
+      server.port,
+      {},
+      { username: 'limited', password: 'secret' },
+    );
+    await subscriber.ssubscribe('ok-1');
+    const started = performance.now();
+    await expect(subscriber.ssubscribe('forbidden')).rejects.toMatchObject({
+      name: 'ReplyError',
+      code: 'NOPERM',
+    });
+    await expect(subscriber.subscribe('forbidden')).rejects.toMatchObject({ code: 'NOPERM' });
+    expect(performance.now() - started).toBeLessThan(1_000);
+    await expect(subscriber.ssubscribe()).rejects.toBeInstanceOf(TypeError);
+    expect(await admin.do('SPUBLISH', 'ok-1', 'still')).toBe(1);
+    expect(await subscriber.receive()).toEqual(new Message('ok-1', Buffer.from('still'), true));
+    await subscriber.close();
+    await admin.do('ACL', 'DELUSER', 'limited');
+    await admin.close();
   });
 });
