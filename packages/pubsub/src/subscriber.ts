@@ -86,6 +86,8 @@ export class Subscriber implements AsyncIterable<SubscriberEvent> {
   readonly #leaving = new Map<string, number>();
   /** SUNSUBSCRIBEs without names sent on this connection and not yet confirmed to the end. */
   #leavingAll = 0;
+  /** Set while reconnecting: the loss the next connection reports as a Gap, before its events. */
+  #lost: { since: Date; cause: unknown } | null = null;
 
   constructor(options: SubscriberOptions) {
     const maxBufferedReplies = __internal.readCount(
@@ -259,6 +261,11 @@ export class Subscriber implements AsyncIterable<SubscriberEvent> {
     this.#leaving.clear();
     this.#leavingAll = 0;
     this.#psc = psc;
+    // Before the pump starts: a message that came with the confirmations must not overtake it.
+    if (this.#lost !== null) {
+      this.#events.push(new Gap(this.#lost.since, new Date(), this.#lost.cause));
+      this.#lost = null;
+    }
     void this.#pump(psc);
     return psc;
   }
@@ -321,11 +328,11 @@ export class Subscriber implements AsyncIterable<SubscriberEvent> {
       }
     }
     if (this.#psc === psc) this.#psc = null;
-    const since = new Date();
+    this.#lost = { since: new Date(), cause };
     for (let attempt = 0; !this.#closed; attempt++) {
       try {
+        // Whoever makes the next connection (this loop or a subscribe) yields the Gap.
         await this.#connected();
-        this.#events.push(new Gap(since, new Date(), cause));
         return;
       } catch (error) {
         if (this.#closed) return;
