@@ -105,10 +105,15 @@ export class ShardSubscriptions {
 
   /** Forgets `channels` (all without any) and unsubscribes them where they are held. */
   unsubscribe(channels: readonly string[]): Promise<void> {
-    for (const [slot, state] of this.#slots) {
-      if (channels.length === 0) state.wanted.clear();
-      else
-        for (const channel of channels) if (keySlot(channel) === slot) state.wanted.delete(channel);
+    if (channels.length === 0)
+      for (const state of this.#slots.values()) {
+        state.wanted.clear();
+        state.dirty = true;
+      }
+    for (const channel of channels) {
+      const state = this.#slots.get(keySlot(channel));
+      if (state === undefined) continue;
+      state.wanted.delete(channel);
       state.dirty = true;
     }
     if (this.#lifetime.signal.aborted) return Promise.resolve();

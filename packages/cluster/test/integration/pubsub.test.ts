@@ -94,6 +94,15 @@ describe.each([2, 3] as const)('over RESP%i', (protocol) => {
       const stats = String(await suite.cluster.call(node, 'INFO', 'commandstats'));
       expect(stats).toMatch(/cmdstat_spublish:calls=1,.*rejected_calls=0,/);
     }
+    // Unsubscribed where they are held: one by name, then the rest.
+    await subscriber.sunsubscribe(channels[0] as string);
+    expect(await cluster.do('SPUBLISH', channels[0] as string, 'gone')).toBe(0);
+    expect(await cluster.do('SPUBLISH', channels[1] as string, 'kept')).toBe(1);
+    expect(await subscriber.receiveWith({ timeoutMs: 2_000 })).toEqual(
+      shardMessage(channels[1] as string, 'kept'),
+    );
+    await subscriber.sunsubscribe();
+    for (const channel of channels) expect(await cluster.do('SPUBLISH', channel, 'gone')).toBe(0);
   });
 
   it('SUBSCRIBE and PSUBSCRIBE on one master hear a PUBLISH sent to any other', async () => {
@@ -125,6 +134,11 @@ describe.each([2, 3] as const)('over RESP%i', (protocol) => {
     expect(await subscriber.receiveWith({ timeoutMs: 2_000 })).toEqual(
       new PMessage(`metrics${protocol}.*`, `metrics${protocol}.cpu`, Buffer.from('42')),
     );
+    await subscriber.unsubscribe();
+    await subscriber.punsubscribe(`metrics${protocol}.*`);
+    const holder = holders[0] as ClusterNode;
+    expect(await suite.cluster.call(holder, 'PUBLISH', `news${protocol}`, 'gone')).toBe(0);
+    expect(await suite.cluster.call(holder, 'PUBLISH', `metrics${protocol}.cpu`, 'gone')).toBe(0);
   });
 
   it('follows a shard channel to the replica promoted by CLUSTER FAILOVER, with a Gap', async () => {
