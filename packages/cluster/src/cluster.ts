@@ -16,6 +16,7 @@ import {
   type ReadFrom,
   readClusterOptions,
 } from './cluster-options.js';
+import { ClusterSubscriber, type ClusterSubscriberOptions } from './cluster-subscriber.js';
 import { type CommandInfo, type CommandTable, keyIndexes } from './command-table.js';
 import { type Attempt, ClusterRoutingError, CrossSlotError } from './errors.js';
 import { guardSlot } from './exclusive-guard.js';
@@ -236,6 +237,22 @@ export class Cluster {
     for (const shard of this.#topology.map.shards)
       if (nodes.has(shard.master)) return shard.ranges[0]?.[0] ?? null;
     return null;
+  }
+
+  /**
+   * A Subscriber for the cluster (see ClusterSubscriber): channels and patterns on one master,
+   * shard channels on the master of each one's slot, followed across failovers and slot moves.
+   * It has connections of its own; close it before the cluster.
+   */
+  subscriber(options?: ClusterSubscriberOptions): ClusterSubscriber {
+    if (this.#closed !== null) throw this.#closed;
+    const host = {
+      map: () => this.#topology.map,
+      refresh: () => this.#topology.refresh().catch(() => {}),
+      dialOptions: this.#settings.dialOptions,
+      retryWaitMs: this.#settings.retryWaitMs,
+    };
+    return new ClusterSubscriber(host, options);
   }
 
   /** Every node in the current map, masters first in slot order, each followed by its replicas. */

@@ -78,3 +78,26 @@ export class ClusterConnectError extends RedisError {
     return hasBrand(value, connectBrand);
   }
 }
+
+/**
+ * ShardMovedError is the `cause` of a ClusterSubscriber Gap for shard channels: their slot moved
+ * to another master (a migration, a failover) and they were subscribed again there, so messages
+ * published in between may be missing. `channels` names them; `moves` says `from -> to` for each
+ * node pair; `cause` is why the old node was left (its connection error, or the server's own
+ * `sunsubscribe` Subscription).
+ */
+export class ShardMovedError extends RedisError {
+  override name = 'ShardMovedError';
+  readonly channels: readonly string[];
+  readonly moves: readonly string[];
+
+  constructor(channels: readonly string[], moves: readonly string[], cause?: unknown) {
+    super(
+      `shard channels ${channels.join(', ')} moved (${moves.join(', ')}): messages may be missing`,
+      'ERR_SHARD_MOVED',
+      { cause },
+    );
+    this.channels = channels;
+    this.moves = moves;
+  }
+}

@@ -1,5 +1,6 @@
 export { Cluster, type ClusterNode, type ScanOptions } from './cluster.js';
 export type { ClusterCallOptions, ClusterOptions, ReadFrom } from './cluster-options.js';
+export { ClusterSubscriber, type ClusterSubscriberOptions } from './cluster-subscriber.js';
 export {
   type CommandInfo,
   CommandTable,
@@ -12,6 +13,7 @@ export {
   ClusterConnectError,
   ClusterRoutingError,
   CrossSlotError,
+  ShardMovedError,
 } from './errors.js';
 export { crc16, keySlot, SLOT_COUNT } from './key-slot.js';
 export type { BeginSearch, FindKeys, KeySpec } from './key-specs.js';

@@ -6,5 +6,6 @@ export {
   Subscription,
   type SubscriptionKind,
 } from './events.js';
+export * as __internal from './internals.js';
 export { PubSubConn, type PubSubOptions, type PubSubTransport } from './pubsub-conn.js';
 export { Gap, Subscriber, type SubscriberEvent, type SubscriberOptions } from './subscriber.js';

@@ -8,7 +8,7 @@ import {
 } from '@x/conn';
 import { type Arg, ReplyError } from '@x/resp';
 import { DEFAULT_MAX_BUFFERED_REPLIES, EventQueue } from './event-queue.js';
-import { Message, PMessage } from './events.js';
+import { Message, PMessage, Subscription } from './events.js';
 import { PubSubConn } from './pubsub-conn.js';
 
 /** Gap says the connection was lost: messages published between `since` and `until` may be missing. */
@@ -17,7 +17,10 @@ export class Gap {
   constructor(
     readonly since: Date,
     readonly until: Date,
-    /** Why the connection was lost. */
+    /**
+     * Why the connection was lost: the error, or the server's `sunsubscribe` Subscription when the
+     * server ended a shard channel subscription (its slot moved away).
+     */
     readonly cause: unknown,
   ) {}
 }
@@ -44,6 +47,15 @@ export interface SubscriberOptions {
   maxBackoffMs?: number;
   /** Called with each failed reconnection attempt, for logging. */
   onReconnectError?: (error: unknown) => void;
+  /**
+   * Called when the server ends a shard channel subscription that nobody asked to end: Redis 7
+   * sends `sunsubscribe` to a node's subscribers when the channel's slot moves to another node or
+   * the node stops being a master. The subscriber forgets the channel and leaves it to this
+   * callback to subscribe again where the slot lives now (a cluster client does). Without it, the
+   * subscriber reconnects (its `dial` may lead elsewhere), subscribes to everything again, and
+   * yields a Gap.
+   */
+  onServerUnsubscribe?: (ended: Subscription) => void;
 }
 
 /**
@@ -53,8 +65,8 @@ export interface SubscriberOptions {
  * Any number of readers may iterate or call `receive` at once; each event goes to one of them.
  */
 export class Subscriber implements AsyncIterable<SubscriberEvent> {
-  readonly #options: Required<Omit<SubscriberOptions, 'onReconnectError'>> &
-    Pick<SubscriberOptions, 'onReconnectError'>;
+  readonly #options: Required<Omit<SubscriberOptions, 'onReconnectError' | 'onServerUnsubscribe'>> &
+    Pick<SubscriberOptions, 'onReconnectError' | 'onServerUnsubscribe'>;
   readonly #channels = new Set<string>();
   readonly #patterns = new Set<string>();
   readonly #shardChannels = new Set<string>();
@@ -67,6 +79,15 @@ export class Subscriber implements AsyncIterable<SubscriberEvent> {
   #resumed: Latch | null = null;
   /** Set while a RESP2 connection holds no subscription: the pump waits for the next subscribe. */
   #resubscribed: Latch | null = null;
+  /**
+   * Shard channels whose SUNSUBSCRIBE we sent and whose confirmation the pump has not read: a
+   * `sunsubscribe` for any other channel we hold was the server's own doing.
+   */
+  readonly #leaving = new Map<string, number>();
+  /** SUNSUBSCRIBEs without names sent on this connection and not yet confirmed to the end. */
+  #leavingAll = 0;
+  /** Set while reconnecting: the loss the next connection reports as a Gap, before its events. */
+  #lost: { since: Date; cause: unknown } | null = null;
 
   constructor(options: SubscriberOptions) {
     const maxBufferedReplies = __internal.readCount(
@@ -123,9 +144,13 @@ export class Subscriber implements AsyncIterable<SubscriberEvent> {
 
   /** Unsubscribes from shard channels (all of them without arguments); reconnections forget them. */
   sunsubscribe(...channels: string[]): Promise<void> {
-    return this.#forget(this.#shardChannels, channels, (psc) =>
-      confirmed(psc, 'SUNSUBSCRIBE', channels),
-    );
+    return this.#forget(this.#shardChannels, channels, (psc) => {
+      // Counted before the command is written, so the pump tells our confirmations from the server's.
+      if (channels.length === 0) this.#leavingAll++;
+      for (const channel of channels)
+        this.#leaving.set(channel, (this.#leaving.get(channel) ?? 0) + 1);
+      return confirmed(psc, 'SUNSUBSCRIBE', channels);
+    });
   }
 
   /** Resolves to the next message or gap; rejects with a ConnectionError (`ERR_CLOSED`) after close(). */
@@ -224,15 +249,46 @@ export class Subscriber implements AsyncIterable<SubscriberEvent> {
       this.#lifetime.signal.throwIfAborted();
       if (this.#channels.size > 0) await confirmed(psc, 'SUBSCRIBE', [...this.#channels]);
       if (this.#patterns.size > 0) await confirmed(psc, 'PSUBSCRIBE', [...this.#patterns]);
-      if (this.#shardChannels.size > 0)
-        await confirmed(psc, 'SSUBSCRIBE', [...this.#shardChannels]);
+      // One SSUBSCRIBE per channel (pipelined: one write): in a cluster one must not name channels
+      // of two slots (CROSSSLOT), and this package cannot tell slots apart.
+      await Promise.all(
+        [...this.#shardChannels].map((channel) => confirmed(psc, 'SSUBSCRIBE', [channel])),
+      );
     } catch (error) {
       await psc.close().catch(() => {});
       throw error;
     }
+    this.#leaving.clear();
+    this.#leavingAll = 0;
     this.#psc = psc;
+    // Before the pump starts: a message that came with the confirmations must not overtake it.
+    if (this.#lost !== null) {
+      this.#events.push(new Gap(this.#lost.since, new Date(), this.#lost.cause));
+      this.#lost = null;
+    }
     void this.#pump(psc);
     return psc;
+  }
+
+  /**
+   * True for a `sunsubscribe` of a shard channel we hold and did not ask to leave. Our own
+   * confirmations come in the order we sent the commands: each named channel's once per
+   * SUNSUBSCRIBE naming it, and an unnamed SUNSUBSCRIBE's up to the one that reports 0 left.
+   */
+  #endedByServer(event: Subscription): boolean {
+    if (event.kind !== 'sunsubscribe') return false;
+    const channel = event.channel;
+    const leaving = channel === null ? 0 : (this.#leaving.get(channel) ?? 0);
+    if (leaving > 0) {
+      if (leaving === 1) this.#leaving.delete(channel as string);
+      else this.#leaving.set(channel as string, leaving - 1);
+      return false;
+    }
+    if (this.#leavingAll > 0) {
+      if (event.count === 0) this.#leavingAll--;
+      return false;
+    }
+    return channel !== null && this.#shardChannels.has(channel);
   }
 
   /** Reads events until the connection fails, then reconnects and reports the gap. */
@@ -245,6 +301,19 @@ export class Subscriber implements AsyncIterable<SubscriberEvent> {
       try {
         const event = await psc.receive();
         if (event instanceof Message || event instanceof PMessage) this.#events.push(event);
+        else if (event instanceof Subscription && this.#endedByServer(event)) {
+          const channel = event.channel as string;
+          if (this.#options.onServerUnsubscribe !== undefined) {
+            this.#shardChannels.delete(channel);
+            this.#options.onServerUnsubscribe(event);
+            continue;
+          }
+          // Dial again (it may lead to the slot's new owner) and subscribe to everything there.
+          cause = event;
+          this.#psc = null;
+          await psc.close().catch(() => {});
+          break;
+        }
       } catch (error) {
         // RESP2 with every subscription gone: nothing can arrive until the next subscribe, or
         // until the connection closes.
@@ -258,12 +327,12 @@ export class Subscriber implements AsyncIterable<SubscriberEvent> {
         if (ConnectionError.is(error) || psc.conn.err() !== null) break;
       }
     }
-    this.#psc = null;
-    const since = new Date();
+    if (this.#psc === psc) this.#psc = null;
+    this.#lost = { since: new Date(), cause };
     for (let attempt = 0; !this.#closed; attempt++) {
       try {
+        // Whoever makes the next connection (this loop or a subscribe) yields the Gap.
         await this.#connected();
-        this.#events.push(new Gap(since, new Date(), cause));
         return;
       } catch (error) {
         if (this.#closed) return;
