@@ -71,7 +71,10 @@ export class SlotMap {
     slots[slot] = index + 1;
     const addresses = new Map(this.addresses);
     addresses.set(key, address);
-    return new SlotMap(slots, shards, addresses);
+    // Ranges are read by nodes(): rebuilt so that the slot is listed under its new master only.
+    const ranges = rangesBySlots(slots, shards.length);
+    const rebuilt = shards.map((shard, at) => ({ ...shard, ranges: ranges[at] ?? [] }));
+    return new SlotMap(slots, rebuilt, addresses);
   }
 
   /** True when both maps give every slot the same master and replicas. */
@@ -86,6 +89,19 @@ export class SlotMap {
     }
     return true;
   }
+}
+
+/** Each shard's slot ranges, read off the slot array (shard index + 1 per slot). */
+function rangesBySlots(slots: Uint16Array, shardCount: number): [number, number][][] {
+  const ranges: [number, number][][] = Array.from({ length: shardCount }, () => []);
+  let first = 0;
+  for (let slot = 1; slot <= SLOT_COUNT; slot++) {
+    if (slot < SLOT_COUNT && slots[slot] === slots[first]) continue;
+    const owner = slots[first] as number;
+    if (owner !== 0) ranges[owner - 1]?.push([first, slot - 1]);
+    first = slot;
+  }
+  return ranges;
 }
 
 /**
