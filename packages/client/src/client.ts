@@ -19,6 +19,9 @@ import { OfflineQueue } from './offline-queue.js';
 import { refusalOnShared } from './shared-commands.js';
 import { type ClientStatus, type StatusEvent, StatusListeners } from './status-events.js';
 
+/** The key of Client's internal call with recovery; see `callRecovering`. */
+export const recoveringCall = Symbol('@x/client recovering call');
+
 const {
   acceptsRequests,
   armCallOptions,
@@ -284,10 +287,21 @@ export class Client {
     this.#wake?.();
   }
 
+  /** @internal For @x/cluster: `doWith`, whose failures go to `recover` (see Request.recover). */
+  [recoveringCall](
+    options: ClientCallOptions | undefined,
+    command: string,
+    args: readonly Arg[],
+    recover: __internal.Recover,
+  ): Promise<Reply> {
+    return this.#call(options, command, args, recover);
+  }
+
   #call(
     options: ClientCallOptions | undefined,
     command: string,
     args: readonly Arg[],
+    recover?: __internal.Recover,
   ): Promise<Reply> {
     const invalid = checkCallOptions(options);
     if (invalid !== null) return Promise.reject(invalid);
@@ -315,6 +329,7 @@ export class Client {
     // The request itself moves to the next connection if this one fails first: no wrapper
     // promise, no per-call closure on the hot path.
     request.carryOver = this.#carryOver;
+    if (recover !== undefined) request.recover = recover;
     if (options?.idempotent === true && this.#settings.idempotentRetries > 0) {
       request.keepsWire = true;
       this.#retriesLeft.set(request, this.#settings.idempotentRetries);

@@ -7,4 +7,6 @@ export type { Client } from './client.js';
 export type { ClientCallOptions, ClientOptions, ReconnectOptions } from './client-options.js';
 export { createClient } from './create-client.js';
 export { NeedsOwnConnectionError, OfflineQueueFullError } from './errors.js';
+/** @internal Shared plumbing of the @x packages; not part of the public API. */
+export * as __internal from './internals.js';
 export type { ClientStatus, StatusEvent } from './status-events.js';

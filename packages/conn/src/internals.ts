@@ -28,5 +28,5 @@ export { checkDialOptions } from './dial.js';
 export { newRequest } from './new-request.js';
 export { ConnPipeline } from './pipeline.js';
 export { Queue } from './queue.js';
-export { type CarryOver, type Request, RequestState } from './request.js';
+export { type CarryOver, type Recover, type Request, RequestState } from './request.js';
 export { LongTimer, readCount, readTimeLimit, timeoutSignal } from './time-limit.js';

@@ -8,6 +8,9 @@ import type { TraceTarget } from './trace-context.js';
 /** A command's arguments, converted once: what the encoder writes. */
 export type WireCommand = (string | Uint8Array)[];
 
+/** Turns a `do` caller's failure into what the caller gets instead; see Request.recover. */
+export type Recover = (error: unknown) => Promise<Reply>;
+
 /** Takes over a request whose connection failed; see Request.carryOver. */
 export type CarryOver = (request: Request, error: unknown) => boolean;
 
@@ -105,6 +108,15 @@ export class Request {
     });
   }
 
+  /**
+   * Takes over the `do` caller's failure (an error reply, a failed connection): the caller's
+   * promise follows the promise `recover` returns instead of rejecting. A cluster client redirects
+   * this way without a promise of its own per call. Never for the caller's own limits (abandon).
+   */
+  set recover(recover: Recover) {
+    this.#rareFields().recover = recover;
+  }
+
   /** Runs `disarm` once when the request settles (clears a time limit, removes a signal listener). */
   onSettle(disarm: () => void): void {
     this.#rareFields().disarm = disarm;
@@ -139,7 +151,7 @@ export class Request {
     if (this.abandoned) return;
     rare?.disarm?.();
     if (this.sink !== null) this.sink.reply(this, reply);
-    else if (reply instanceof ReplyError) this.#reject?.(reply);
+    else if (reply instanceof ReplyError) this.#failCaller(reply);
     else this.#resolve?.(reply);
   }
 
@@ -165,7 +177,17 @@ export class Request {
     if (this.abandoned) return;
     rare?.disarm?.();
     if (this.sink !== null) this.sink.failed(this, error);
-    else this.#reject?.(error);
+    else this.#failCaller(error);
+  }
+
+  #failCaller(error: unknown): void {
+    const recover = this.#rare?.recover ?? null;
+    if (recover === null) {
+      this.#reject?.(error);
+      return;
+    }
+    // On a later tick, not inside the connection's reply loop: recovery sends commands itself.
+    this.#resolve?.(Promise.resolve(error).then(recover) as unknown as Reply);
   }
 
   /**
@@ -207,7 +229,7 @@ export class Request {
 /**
  * RareFields are what a plain command never sets (a time limit's clean-up, a trace, a
  * subscription's confirmations, a blocking allowance, a transaction's redaction, a stand-in's
- * refusal): one object, made by the first request that needs it, so that the many that do not
+ * refusal, a cluster's recovery): one object, made by the first request that needs it, so that the many that do not
  * carry a single empty slot instead of seven.
  */
 class RareFields {
@@ -218,4 +240,5 @@ class RareFields {
   execRedaction: ExecRedaction | null = null;
   keepsWire = false;
   refusal: Error | null = null;
+  recover: Recover | null = null;
 }
