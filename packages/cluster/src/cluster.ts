@@ -17,7 +17,7 @@ import {
   readClusterOptions,
 } from './cluster-options.js';
 import { ClusterSubscriber, type ClusterSubscriberOptions } from './cluster-subscriber.js';
-import { type CommandInfo, type CommandTable, keyIndexes } from './command-table.js';
+import { type CommandInfo, type CommandTable, readKeyIndexes } from './command-table.js';
 import { type Attempt, ClusterRoutingError, CrossSlotError } from './errors.js';
 import { guardSlot } from './exclusive-guard.js';
 import { fetchSlotMap } from './fetch-slot-map.js';
@@ -392,7 +392,7 @@ export class Cluster {
     const policy = info.requestPolicy;
     let keys: readonly number[] | null;
     try {
-      keys = keyIndexes(info, args);
+      keys = readKeyIndexes(info, args);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -805,7 +805,7 @@ export class Cluster {
   #slotsOf(command: string, args: readonly Arg[]): number[] | null {
     const info = this.#table.lookup(command, args);
     if (info === undefined) return null;
-    const keys = keyIndexes(info, args);
+    const keys = readKeyIndexes(info, args);
     if (keys === null) return null;
     return keys.map((at) => keySlot(args[at] as Arg));
   }

@@ -1,6 +1,6 @@
 import { type Arg, argToWire, type Reply } from '@x/resp';
 import { integerOf, listOf, malformed, textOf } from './command-reply.js';
-import { findKeys, type KeyPlan, planKeys } from './key-indexes.js';
+import { findKeys, type KeyPlan, planKeys, readKeys } from './key-indexes.js';
 import { type KeySpec, legacyKeySpec, parseKeySpec } from './key-specs.js';
 
 /** RequestPolicy is a command's `request_policy` tip: where a cluster client sends a keyless call. */
@@ -76,6 +76,11 @@ export interface CommandInfo {
  */
 export function keyIndexes(info: CommandInfo, args: readonly Arg[]): number[] | null {
   return findKeys(info.keyPlan, args);
+}
+
+/** keyIndexes for a reader that does not change the result (it may be the table's own array). */
+export function readKeyIndexes(info: CommandInfo, args: readonly Arg[]): readonly number[] | null {
+  return readKeys(info.keyPlan, args);
 }
 
 // A bound on names cached in other cases than lower and upper: callers use only a few spellings.

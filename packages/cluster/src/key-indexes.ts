@@ -70,6 +70,8 @@ export function planKeys(name: string, specs: readonly KeySpec[], movable: boole
         positions.push(at - 1);
       }
     }
+    // Frozen: readKeys hands this very array to the router on every call.
+    Object.freeze(positions);
     return { kind: 'fixed', positions, reach: Math.max(...positions) + 1, steps, procedure };
   }
   const only = steps[0]!;
@@ -106,13 +108,28 @@ function toStep(spec: KeySpec): SearchStep {
 
 /** Finds the key positions in `args` by `plan`; see keyIndexes in command-table.ts. */
 export function findKeys(plan: KeyPlan, args: readonly Arg[]): number[] | null {
+  if (plan.kind !== 'fixed') return findMovingKeys(plan, args);
+  const positions = sharedKeys(plan, args);
+  return positions === null ? null : positions.slice();
+}
+
+/**
+ * findKeys for readers that only read the result: commands with keys at fixed positions (GET,
+ * SET, HSET, …) get the plan's own array, nothing allocated. The router's hot path.
+ */
+export function readKeys(plan: KeyPlan, args: readonly Arg[]): readonly number[] | null {
+  return plan.kind === 'fixed' ? sharedKeys(plan, args) : findMovingKeys(plan, args);
+}
+
+function sharedKeys(plan: KeyPlan, args: readonly Arg[]): readonly number[] | null {
+  const reach = plan.reach;
+  if (args.length < reach) return null;
+  for (let index = 0; index < reach; index++) if (Array.isArray(args[index])) throw nested();
+  return plan.positions;
+}
+
+function findMovingKeys(plan: KeyPlan, args: readonly Arg[]): number[] | null {
   switch (plan.kind) {
-    case 'fixed': {
-      const reach = plan.reach;
-      if (args.length < reach) return null;
-      for (let index = 0; index < reach; index++) if (Array.isArray(args[index])) throw nested();
-      return plan.positions.length === 1 ? [plan.positions[0]!] : plan.positions.slice();
-    }
     case 'none':
       return [];
     case 'tail': {
