@@ -6,7 +6,7 @@ import type { Reply } from '@x/resp';
 import { useRedisCluster } from '@x/test-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster, keySlot } from '../../src/index.js';
-import { sleep } from './helpers.js';
+import { sleep, within } from './helpers.js';
 
 const suite = useRedisCluster({ replicasPerMaster: 0 });
 let cluster: Cluster;
@@ -44,4 +44,34 @@ describe('close() right after an sunsubscribe and an ssubscribe of one slot', ()
       pubsubClients: 0,
     });
   });
+});
+
+describe('destroy() while a call waits between two tries (TRYAGAIN backoff)', () => {
+  it('rejects the call at once (README: "destroy() rejects everything at once")', async () => {
+    const [a, b] = ['{destroy-race}a', '{destroy-race}b'];
+    const slot = keySlot(a);
+    await cluster.do('MSET', a, '1', b, '1');
+    const from = await suite.cluster.nodeForSlot(slot);
+    const to = (await suite.cluster.masters()).find((node) => node !== from);
+    if (to === undefined) throw new Error('no other master');
+    await suite.cluster.beginMigration(slot, from, to, { keys: [a] });
+    try {
+      const waits: number[] = [];
+      for (let trial = 0; trial < 3; trial++) {
+        const doomed = await Cluster.connect({ seeds: suite.cluster.seeds });
+        const call = doomed.do('MGET', a, b); // TRYAGAIN until the migration ends
+        await sleep(2_000 + trial * 131); // the backoff has reached its 500 ms cap
+        const destroyedAt = performance.now();
+        doomed.destroy();
+        const outcome = await within(call, 2_000);
+        expect(outcome.status).toBe('rejected');
+        waits.push(Math.round(performance.now() - destroyedAt));
+      }
+      // Observed: up to about 500 ms each (the backoff sleep runs out first, and keeps a timer
+      // alive after destroy()). Expected: a few ms.
+      expect(Math.max(...waits)).toBeLessThan(50);
+    } finally {
+      await suite.cluster.finishMigration(slot, from, to);
+    }
+  }, 30_000);
 });
