@@ -32,8 +32,16 @@ describe('close() right after an sunsubscribe and an ssubscribe of one slot', ()
     await unsubscribed;
     expect(await subscribed).toMatchObject({ code: 'ERR_CLOSED' });
     await sleep(500);
-    const counts = (await suite.cluster.call(owner, 'PUBSUB', 'SHARDNUMSUB', held, asked)) as Reply[];
-    const pubsubClients = String(await suite.cluster.call(owner, 'CLIENT', 'LIST', 'TYPE', 'pubsub'))
+    const counts = (await suite.cluster.call(
+      owner,
+      'PUBSUB',
+      'SHARDNUMSUB',
+      held,
+      asked,
+    )) as Reply[];
+    const pubsubClients = String(
+      await suite.cluster.call(owner, 'CLIENT', 'LIST', 'TYPE', 'pubsub'),
+    )
       .split('\n')
       .filter((line) => line.startsWith('id='));
     // Observed: the slot's round went on after close(): it made a new connection to the owner

@@ -24,7 +24,11 @@ describe('an ssubscribe() that gave up while its master was down', () => {
     const master = (await suite.cluster.masters())[0] as ServerNode;
     const held = await nameOn(suite.cluster, master, 'held');
     const refused = await nameOn(suite.cluster, master, 'gave-up');
-    await using subscriber = cluster.subscriber({ subscribeWaitMs: 300, minBackoffMs: 10, maxBackoffMs: 100 });
+    await using subscriber = cluster.subscriber({
+      subscribeWaitMs: 300,
+      minBackoffMs: 10,
+      maxBackoffMs: 100,
+    });
     await subscriber.ssubscribe(held);
 
     await suite.cluster.killNode(master);

@@ -9,7 +9,7 @@ import type { Reply } from '@x/resp';
 import { type ClusterNode as ServerNode, useRedisCluster } from '@x/test-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster, keySlot } from '../../src/index.js';
-import { nameOn, ownerPort, replicaOf, sleep, until } from './helpers.js';
+import { nameOn, ownerPort, replicaOf, until } from './helpers.js';
 
 const suite = useRedisCluster();
 let cluster: Cluster;

@@ -39,7 +39,11 @@ describe('a shard channel whose slot moved to another node (no onServerUnsubscri
     let moving = '';
     for (let index = 0; moving === ''; index++) {
       const name = `moving-${index}`;
-      if ((await suite.cluster.nodeForSlot(Number(await suite.cluster.call(from, 'CLUSTER', 'KEYSLOT', name)))) === from)
+      if (
+        (await suite.cluster.nodeForSlot(
+          Number(await suite.cluster.call(from, 'CLUSTER', 'KEYSLOT', name)),
+        )) === from
+      )
         moving = name;
     }
     const slot = Number(await suite.cluster.call(from, 'CLUSTER', 'KEYSLOT', moving));
@@ -79,7 +83,18 @@ describe('a channel permission revoked by ACL SETUSER', () => {
   beforeAll(async () => {
     server = await startRedisServer();
     admin = await dial(server.url);
-    await admin.do('ACL', 'SETUSER', 'reader', 'on', '>secret', '+@all', '~*', 'resetchannels', '&allowed', '&revoked');
+    await admin.do(
+      'ACL',
+      'SETUSER',
+      'reader',
+      'on',
+      '>secret',
+      '+@all',
+      '~*',
+      'resetchannels',
+      '&allowed',
+      '&revoked',
+    );
   });
   afterAll(async () => {
     await admin?.close();
