@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Client, __internal as clientInternal } from '@x/client';
+import { type Client, __internal as clientInternal, NeedsOwnConnectionError } from '@x/client';
 import {
   __internal,
   type CallOptions,
@@ -8,7 +8,7 @@ import {
   TimeoutError,
 } from '@x/conn';
 import type { PooledConn } from '@x/pool';
-import type { Arg, Reply } from '@x/resp';
+import { type Arg, type Reply, ReplyError } from '@x/resp';
 import {
   type ClusterCallOptions,
   type ClusterOptions,
@@ -16,6 +16,7 @@ import {
   type ReadFrom,
   readClusterOptions,
 } from './cluster-options.js';
+import { ClusterPipeline } from './cluster-pipeline.js';
 import { ClusterSubscriber, type ClusterSubscriberOptions } from './cluster-subscriber.js';
 import { type CommandInfo, type CommandTable, readKeyIndexes } from './command-table.js';
 import { type Attempt, ClusterRoutingError, CrossSlotError } from './errors.js';
@@ -30,7 +31,7 @@ import { isTransient, redirectOf } from './redirect.js';
 import type { SlotMap } from './slot-map.js';
 import { Topology } from './topology.js';
 
-const { armCallOptions, checkCallOptions, ConnPipeline, hasCallLimits, LongTimer } = __internal;
+const { armCallOptions, checkCallOptions, hasCallLimits, LongTimer } = __internal;
 const { callRecovering } = clientInternal;
 
 /** A node as `nodes()` reports it. */
@@ -91,6 +92,8 @@ export class Cluster {
   #closing: Promise<void> | null = null;
   /** Calls redirecting or retrying (their first try failed): close() waits for them. */
   #inFlight = 0;
+  /** Aborted by destroy(): backoff waits end at once. */
+  readonly #lifetime = new AbortController();
   /** Wakes close() when the last recovery settles. */
   #drained: (() => void) | null = null;
   /** Set while some master cannot be reached: the map is asked again until it can, or moves. */
@@ -153,10 +156,13 @@ export class Cluster {
    * A pipeline whose commands may live on any node: each is routed (and redirected) on its own
    * as it is sent, every node's share goes out at once, and replies come back in send order.
    */
-  pipeline(): Pipeline {
-    return new ConnPipeline(
-      (command, args) => this.#call(undefined, command, args),
-      () => Promise.resolve(),
+  pipeline(): ClusterPipeline {
+    return new ClusterPipeline((command, args, after) =>
+      this.#call(
+        after === undefined ? undefined : ({ [afterPrevious]: after } as Pipelined),
+        command,
+        args,
+      ),
     );
   }
 
@@ -220,9 +226,15 @@ export class Cluster {
     );
     for (const nodes of shards) {
       let cursor: Reply = '0';
+      let servedBy: string | undefined;
       do {
         const slot = this.#slotOfShard(nodes);
         if (slot === null) break; // every node of the shard left the cluster
+        // A cursor is a position in one server's hash table (seeded at random on start): after a
+        // failover it means nothing to the promoted replica, so the shard starts over there.
+        const master = this.#topology.map.shardOf(slot)?.master;
+        if (servedBy !== undefined && master !== servedBy) cursor = '0';
+        servedBy = master;
         const reply = await this.#route(slot, null, call, 'SCAN', [cursor as Arg, ...extra], false);
         if (!Array.isArray(reply) || reply.length !== 2 || !Array.isArray(reply[1]))
           throw new TypeError('SCAN did not reply [cursor, keys]');
@@ -318,6 +330,7 @@ export class Cluster {
       cause: reason,
     });
     this.#stopRefreshing();
+    this.#lifetime.abort(this.#closed);
     this.#nodes.destroy(reason);
     this.#drained?.();
     this.#closing ??= Promise.resolve();
@@ -383,6 +396,12 @@ export class Cluster {
     if (typeof command !== 'string')
       return Promise.reject(
         new TypeError(`the command name must be a string, got ${typeof command}`),
+      );
+    if (command.length === 6 && command.toUpperCase() === 'ASKING')
+      return Promise.reject(
+        new NeedsOwnConnectionError(
+          "ASKING on a node's shared connection would apply to another caller's next command: the cluster sends it itself when a node answers ASK",
+        ),
       );
     // An array argument is spread on the wire (`do('DEL', keys)`): key positions count its items.
     const args = flattened(given);
@@ -487,6 +506,9 @@ export class Cluster {
   ): Promise<Reply> {
     // A closing cluster still redirects and retries the calls it owes; a destroyed one does not.
     if (this.#destroyed) throw error;
+    // A pipelined command is sent again only after those sent before it have settled.
+    const after = (options as Pipelined | undefined)?.[afterPrevious];
+    if (retry === null && after !== undefined) await after.then(noop, noop);
     const state = retry ?? this.#startRetry(options);
     const redirect = redirectOf(error, tried.address.host);
     if (redirect !== null) {
@@ -587,14 +609,14 @@ export class Cluster {
       throw new TimeoutError(`${command}: no reply within ${options?.timeoutMs} ms`);
     // A failover or a move shows in the map: ask for it while waiting.
     this.#topology.refreshSoon();
+    const signal =
+      options?.signal === undefined
+        ? this.#lifetime.signal
+        : AbortSignal.any([options.signal, this.#lifetime.signal]);
     try {
-      await sleep(
-        waitMs,
-        undefined,
-        options?.signal === undefined ? {} : { signal: options.signal },
-      );
+      await sleep(waitMs, undefined, { signal });
     } catch {
-      throw options?.signal?.reason;
+      throw options?.signal?.aborted ? options.signal.reason : this.#closed;
     }
     if (this.#destroyed) throw this.#closed;
     return this.#routeAgain(state, slot, info, options, command, args, replicaRead);
@@ -735,18 +757,42 @@ export class Cluster {
       if (!everyNode) continue;
       for (const replica of shard.replicas) {
         nodes.push(replica);
-        calls.push(this.#client(replica, 'replica', map).client.doWith(limits, command, ...args));
+        const { client } = this.#client(replica, 'replica', map);
+        calls.push(
+          client.doWith(limits, command, ...args).catch((error: unknown) => {
+            // A replica the cluster dropped while the call waited for it is no node any more.
+            if (this.#nodes.isRetired(client) && ConnectionError.is(error) && !error.sent)
+              return leftTheCluster;
+            if (ReplyError.is(error)) throw error;
+            throw new ClusterRoutingError(
+              `${command} on replica ${replica} failed`,
+              'ERR_CLUSTER_UNAVAILABLE',
+              [{ node: replica, outcome: error instanceof Error ? error.message : String(error) }],
+              error,
+            );
+          }) as Promise<Reply>,
+        );
       }
     }
     if (info.responsePolicy === 'one_succeeded') {
       // SCRIPT KILL: the master running a script kills it, the others answer NOTBUSY.
       const outcomes = await Promise.allSettled(calls);
-      const success = outcomes.find((outcome) => outcome.status === 'fulfilled');
+      const success = outcomes.find(
+        (outcome) =>
+          outcome.status === 'fulfilled' && (outcome.value as unknown) !== leftTheCluster,
+      );
       if (success !== undefined) return (success as PromiseFulfilledResult<Reply>).value;
       throw (outcomes[0] as PromiseRejectedResult).reason;
     }
     const replies = await Promise.all(calls);
-    return mergeReplies(info.responsePolicy, replies, nodes);
+    const answered = replies.flatMap((reply, index) =>
+      (reply as unknown) === leftTheCluster ? [] : [{ reply, node: nodes[index] as string }],
+    );
+    return mergeReplies(
+      info.responsePolicy,
+      answered.map(({ reply }) => reply),
+      answered.map(({ node }) => node),
+    );
   }
 
   /**
@@ -857,7 +903,7 @@ export class Cluster {
       // Fast while a promotion is likely (cluster-node-timeout is often a second or two), then
       // slower for a master that stays away: at most one CLUSTER SLOTS every 2 s.
       let waitMs = Math.max(100, this.#settings.minRefreshIntervalMs);
-      for (let round = 0; this.#closed === null && this.#someMasterDown(); round++) {
+      for (let round = 0; this.#closed === null && this.#someNodeDown(); round++) {
         await this.#topology.refresh().catch(() => {});
         await sleep(waitMs, undefined, { ref: false });
         if (round >= 30) waitMs = Math.min(2_000, waitMs * 2);
@@ -867,14 +913,27 @@ export class Cluster {
     }
   }
 
-  #someMasterDown(): boolean {
+  /** Some node of the map (a master, or a replica this cluster reads from) is unreachable. */
+  #someNodeDown(): boolean {
     for (const shard of this.#topology.map.shards) {
       const status = this.#nodes.peek(shard.master, 'master')?.status;
       if (status === 'reconnecting' || status === 'connecting') return true;
+      for (const replica of shard.replicas) {
+        const replicaStatus = this.#nodes.peek(replica, 'replica')?.status;
+        if (replicaStatus === 'reconnecting' || replicaStatus === 'connecting') return true;
+      }
     }
     return false;
   }
 }
+
+/** A fan-out share of a replica that left the cluster while the call waited for it. */
+const leftTheCluster = Symbol('left the cluster');
+
+/** The option a pipeline passes: the reply of the command sent before (see ClusterPipeline). */
+const afterPrevious = Symbol('after previous');
+type Pipelined = ClusterCallOptions & { [afterPrevious]?: Promise<Reply> };
+const noop = () => {};
 
 /**
  * Commands the server tags multi_shard whose meaning a split would break: MSETNX sets every key

@@ -1,5 +1,6 @@
 export { Cluster, type ClusterNode, type ScanOptions } from './cluster.js';
 export type { ClusterCallOptions, ClusterOptions, ReadFrom } from './cluster-options.js';
+export { ClusterPipeline } from './cluster-pipeline.js';
 export { ClusterSubscriber, type ClusterSubscriberOptions } from './cluster-subscriber.js';
 export {
   type CommandInfo,

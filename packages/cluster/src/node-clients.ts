@@ -113,7 +113,9 @@ export class NodeClients {
       clientOptions,
     );
     client.onStatus((event) => {
-      if (event.status === 'reconnecting') this.#settings.onLost(key);
+      // A connection lost, or a node that could not be reached at all (its first dial failed).
+      if (event.status === 'reconnecting' || (event.status === 'connecting' && event.failures > 0))
+        this.#settings.onLost(key);
     });
     return client;
   }

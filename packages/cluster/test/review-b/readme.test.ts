@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 // Review B: the values the README's first example says it prints. README:
 //   await cluster.do('SET', 'user:{42}:name', 'Ada');
 //   ...
@@ -30,7 +31,9 @@ describe('the README example, on an empty cluster', () => {
       '2',
       '3',
     ]);
-    // Observed: 4 (user:{42}:name, a, b, c). The comment says 3.
-    expect(await cluster.do('DBSIZE')).toBe(3);
+    // Was: the README's comment said 3; the example holds 4 keys (user:{42}:name, a, b, c).
+    expect(await cluster.do('DBSIZE')).toBe(4);
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain("console.log(await cluster.do('DBSIZE')); // 4");
   });
 });
