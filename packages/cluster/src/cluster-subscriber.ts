@@ -32,6 +32,14 @@ export interface ClusterSubscriberOptions {
    * cluster's `retryWaitMs` (10,000 ms).
    */
   subscribeWaitMs?: number;
+  /**
+   * Every connection of the subscriber PINGs after this long without traffic, and is dropped when
+   * no answer comes within the same time: a master that hangs (frozen, or cut off without a reset)
+   * would otherwise keep its subscriptions deaf for ever. The map is looked at again as often, so a
+   * slot that moved, or a master that left the map, is followed. Default 1,000 ms (the cluster's
+   * `keepAlivePingMs` when that is set); 0 turns both off.
+   */
+  keepAlivePingMs?: number;
   /** Called with each failed reconnection: the error and the node (null: the channels' master). */
   onReconnectError?: (error: unknown, node: string | null) => void;
 }
@@ -62,6 +70,10 @@ export class ClusterSubscriber implements AsyncIterable<SubscriberEvent> {
   readonly #shards: ShardSubscriptions;
   readonly #channels: ChannelSubscriptions;
   #nextMaster = 0;
+  /** The connection of the channels' Subscriber (the last one dialled) and its node. */
+  #channelConn: { conn: Connection; node: string } | null = null;
+  #watch: NodeJS.Timeout | undefined;
+  #watchedMap: SlotMap | null = null;
   /** Set while the readers are behind: forwarding waits on it. */
   #resumed: { promise: Promise<void>; resolve: () => void } | null = null;
   #closing: Promise<void> | null = null;
@@ -70,10 +82,16 @@ export class ClusterSubscriber implements AsyncIterable<SubscriberEvent> {
   constructor(host: SubscriberHost, options: ClusterSubscriberOptions = {}) {
     this.#host = host;
     this.#options = options;
-    this.#dialOptions =
-      options.protocol === undefined
-        ? host.dialOptions
-        : { ...host.dialOptions, protocol: options.protocol };
+    const keepAlivePingMs = connInternal.readTimeLimit(
+      options.keepAlivePingMs,
+      'keepAlivePingMs',
+      host.dialOptions.keepAlivePingMs || 1_000,
+    );
+    this.#dialOptions = {
+      ...host.dialOptions,
+      keepAlivePingMs,
+      ...(options.protocol === undefined ? {} : { protocol: options.protocol }),
+    };
     this.#waitMs = connInternal.readTimeLimit(
       options.subscribeWaitMs,
       'subscribeWaitMs',
@@ -114,6 +132,35 @@ export class ClusterSubscriber implements AsyncIterable<SubscriberEvent> {
       waitMs: this.#waitMs,
       onError: (error, node) => this.#options.onReconnectError?.(error, node),
     });
+    if (keepAlivePingMs > 0 && Number.isFinite(keepAlivePingMs)) {
+      this.#watch = setInterval(
+        () => this.#checkPlacement(),
+        Math.min(keepAlivePingMs, 2 ** 31 - 1),
+      );
+      this.#watch.unref();
+    }
+  }
+
+  /**
+   * Follows a map that changed (the cluster client refreshes it on its own, and so does this
+   * subscriber while a node is down): shard channels whose slot has another owner move, and the
+   * channels leave a master that is no longer in the map (removed from the cluster while still
+   * running, so nothing closes the connection), with a Gap.
+   */
+  #checkPlacement(): void {
+    const map = this.#host.map();
+    if (map === this.#watchedMap || this.#lifetime.signal.aborted) return;
+    this.#watchedMap = map;
+    this.#shards.recheck();
+    const held = this.#channelConn;
+    if (held === null || held.conn.err() !== null) return;
+    if (map.shards.some((shard) => shard.master === held.node)) return;
+    this.#channelConn = null;
+    held.conn.destroy(
+      new ConnectionError(`${held.node} is no longer a master of the cluster`, {
+        code: 'ERR_NODE_REMOVED',
+      }),
+    );
   }
 
   /**
@@ -192,6 +239,7 @@ export class ClusterSubscriber implements AsyncIterable<SubscriberEvent> {
   async #close(): Promise<void> {
     const closed = new ConnectionError('subscriber closed', { code: 'ERR_CLOSED' });
     this.#lifetime.abort(closed);
+    clearInterval(this.#watch);
     this.#events.fail(closed);
     this.#resumed?.resolve();
     await Promise.all([this.#shards.close(closed), this.#channels.close()]);
@@ -221,7 +269,12 @@ export class ClusterSubscriber implements AsyncIterable<SubscriberEvent> {
     for (let index = 0; index < masters.length; index++) {
       const key = masters[(first + index) % masters.length] as string;
       try {
-        return await dialNode(this.#addressOf(key), 'master', { ...this.#dialOptions, signal });
+        const conn = await dialNode(this.#addressOf(key), 'master', {
+          ...this.#dialOptions,
+          signal,
+        });
+        this.#channelConn = { conn, node: key };
+        return conn;
       } catch (error) {
         if (signal.aborted) throw error;
         failure = error;
@@ -233,8 +286,14 @@ export class ClusterSubscriber implements AsyncIterable<SubscriberEvent> {
   /** A Subscriber whose every connection goes to `node` (ShardSubscriptions moves slots off it). */
   #nodeSubscriber(node: string, hooks: NodeHooks): Subscriber {
     const address = this.#addressOf(node);
+    let dials = 0;
     return new Subscriber({
-      dial: ({ signal }) => dialNode(address, 'master', { ...this.#dialOptions, signal }),
+      dial: async ({ signal }) => {
+        if (dials++ > 0) hooks.onRedial();
+        const conn = await dialNode(address, 'master', { ...this.#dialOptions, signal });
+        hooks.onDialed();
+        return conn;
+      },
       maxBufferedReplies: this.#maxBufferedReplies,
       ...this.#backoff(),
       onReconnectError: hooks.onReconnectError,

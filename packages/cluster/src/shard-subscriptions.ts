@@ -25,6 +25,10 @@ export interface ShardSettings {
 /** What a node Subscriber tells ShardSubscriptions. */
 export interface NodeHooks {
   onReconnectError(error: unknown): void;
+  /** A dial after the first: the connection was lost (a keep-alive PING went unanswered, ...). */
+  onRedial(): void;
+  /** A dial succeeded. */
+  onDialed(): void;
   onServerUnsubscribe(ended: Subscription): void;
 }
 
@@ -34,6 +38,11 @@ interface SlotState {
   node: string | null;
   /** Confirmed at `node` (its Subscriber resubscribes them itself should its connection drop). */
   readonly held: Set<string>;
+  /**
+   * Handed to `node`'s Subscriber and not confirmed (it failed there, the node being down): the
+   * Subscriber would subscribe them on its next connection, so they are taken back if unwanted.
+   */
+  readonly asked: Set<string>;
   /** Set while subscriptions of this slot are lost: the Gap's start and cause. */
   lost: { since: Date; cause: unknown; from: string } | null;
   dirty: boolean;
@@ -73,6 +82,13 @@ export class ShardSubscriptions {
   #failing = false;
   /** Slots subscribed again after a loss whose Gap has not been pushed yet. */
   readonly #regained = new Set<SlotState>();
+  /** Channels of calls that resolved: a later call that fails for the same channel keeps them. */
+  readonly #confirmed = new Set<string>();
+  /** Since when some slot is unplaced or some node down (null: all is well), when the map last changed. */
+  #troubleSince: number | null = null;
+  #seenMap: SlotMap | null = null;
+  #seenMapAt = 0;
+  #refreshedAt = 0;
 
   constructor(settings: ShardSettings) {
     this.#settings = settings;
@@ -82,22 +98,25 @@ export class ShardSubscriptions {
   /** Subscribes `channels` at their owners; rejects after `waitMs` without one, forgetting them. */
   subscribe(channels: readonly string[]): Promise<void> {
     if (this.#lifetime.signal.aborted) return Promise.reject(this.#lifetime.signal.reason);
-    const added: string[] = [];
     for (const channel of channels) {
       const state = this.#state(keySlot(channel));
-      if (!state.wanted.has(channel)) added.push(channel);
       state.wanted.add(channel);
       state.dirty = true;
     }
     const confirmed = this.#waiters.wait(channels, () => {
-      // Given up: what this call added and no node confirmed is forgotten.
-      for (const channel of added) {
+      // Failed: every channel it asked for is forgotten (unsubscribed where already held), but
+      // for those an earlier call was told are subscribed and those another call still waits for.
+      for (const channel of channels) {
+        if (this.#confirmed.has(channel) || this.#waiters.waiting(channel)) continue;
         const state = this.#slots.get(keySlot(channel));
-        if (state === undefined || state.held.has(channel)) continue;
-        state.wanted.delete(channel);
+        if (state === undefined || !state.wanted.delete(channel)) continue;
         state.dirty = true;
       }
+      // The call rejects once a round has let go of them: its caller hears none of them after.
+      if (this.#lifetime.signal.aborted) return Promise.resolve();
+      const done = new Promise<void>((resolve) => this.#roundWaiters.push(resolve));
       this.#kick();
+      return done;
     });
     this.#kick();
     return confirmed;
@@ -105,6 +124,8 @@ export class ShardSubscriptions {
 
   /** Forgets `channels` (all without any) and unsubscribes them where they are held. */
   unsubscribe(channels: readonly string[]): Promise<void> {
+    if (channels.length === 0) this.#confirmed.clear();
+    for (const channel of channels) this.#confirmed.delete(channel);
     if (channels.length === 0)
       for (const state of this.#slots.values()) {
         state.wanted.clear();
@@ -135,7 +156,14 @@ export class ShardSubscriptions {
   #state(slot: number): SlotState {
     let state = this.#slots.get(slot);
     if (state === undefined) {
-      state = { wanted: new Set(), node: null, held: new Set(), lost: null, dirty: false };
+      state = {
+        wanted: new Set(),
+        node: null,
+        held: new Set(),
+        asked: new Set(),
+        lost: null,
+        dirty: false,
+      };
       this.#slots.set(slot, state);
     }
     return state;
@@ -160,7 +188,7 @@ export class ShardSubscriptions {
         waiting = this.#roundWaiters.splice(0);
         // A loss, a failure or a node down: the map has probably changed, or is about to.
         const lost = [...this.#slots.values()].some((state) => state.lost !== null);
-        if (this.#failing || lost || this.#someNodeDown()) await this.#settings.refresh();
+        if (this.#failing || lost || this.#someNodeDown()) await this.#refresh();
         if (aborted.aborted) break;
         this.#failing = false;
         await this.#round();
@@ -170,7 +198,10 @@ export class ShardSubscriptions {
           idle = 0;
           continue;
         }
-        if (!this.#failing && !this.#someNodeDown()) return;
+        if (!this.#failing && !this.#someNodeDown()) {
+          this.#troubleSince = null;
+          return;
+        }
         // Polls while a node is down or a slot is not placed: 25 ms, doubling to 250 ms.
         await sleep(Math.min(250, 25 * 2 ** idle++), undefined, { signal: aborted }).catch(
           () => {},
@@ -179,6 +210,40 @@ export class ShardSubscriptions {
     } finally {
       for (const resolve of waiting) resolve();
     }
+  }
+
+  /**
+   * Asks for the map, about as the cluster client does while a master is lost: every 250 ms for
+   * FAST_REFRESH_MS (a promotion is likely within seconds), then every 2 s; either way not when
+   * the map was replaced (by anyone: the cluster client included) within that time.
+   */
+  async #refresh(): Promise<void> {
+    const now = performance.now();
+    const map = this.#settings.map();
+    if (map !== this.#seenMap) {
+      this.#seenMap = map;
+      this.#seenMapAt = now;
+    }
+    // A map fetched meanwhile by the cluster client (which polls while its own connection to a
+    // lost master is down) serves as well as one fetched for us.
+    this.#troubleSince ??= now;
+    const intervalMs = now - this.#troubleSince < FAST_REFRESH_MS ? 250 : 2_000;
+    if (now - Math.max(this.#seenMapAt, this.#refreshedAt) < intervalMs) return;
+    this.#refreshedAt = now;
+    await this.#settings.refresh();
+  }
+
+  /** The map may have changed: slots whose owner is not where they are held are placed again. */
+  recheck(): void {
+    if (this.#lifetime.signal.aborted) return;
+    const map = this.#settings.map();
+    let moved = false;
+    for (const [slot, state] of this.#slots) {
+      if (state.node === null || state.node === (map.shardOf(slot)?.master ?? null)) continue;
+      state.dirty = true;
+      moved = true;
+    }
+    if (moved) this.#kick();
   }
 
   #someNodeDown(): boolean {
@@ -199,7 +264,8 @@ export class ShardSubscriptions {
     await Promise.all(work);
     if (this.#lifetime.signal.aborted) return;
     for (const [slot, state] of this.#slots) {
-      if (state.wanted.size > 0 || state.held.size > 0 || state.dirty) continue;
+      if (state.wanted.size > 0 || state.held.size > 0 || state.asked.size > 0 || state.dirty)
+        continue;
       this.#slots.delete(slot);
       if (state.node !== null) this.#nodes.get(state.node)?.slots.delete(slot);
     }
@@ -208,10 +274,12 @@ export class ShardSubscriptions {
       this.#nodes.delete(key);
       void node.subscriber.close();
     }
-    this.#waiters.settle((channel) => {
+    const settled = this.#waiters.settle((channel) => {
       const state = this.#slots.get(keySlot(channel));
       return state === undefined || !state.wanted.has(channel) || state.held.has(channel);
     });
+    for (const channel of settled)
+      if (this.#slots.get(keySlot(channel))?.wanted.has(channel)) this.#confirmed.add(channel);
     this.#flushGaps();
   }
 
@@ -231,13 +299,24 @@ export class ShardSubscriptions {
           from: state.node,
         };
       // Its Subscriber must not bring them back on a reconnection (nor hold failed attempts).
-      const leaving = [...new Set([...state.held, ...state.wanted])];
+      const leaving = [...new Set([...state.held, ...state.wanted, ...state.asked])];
       state.held.clear();
+      state.asked.clear();
       node?.slots.delete(slot);
       state.node = null;
-      await node?.subscriber.sunsubscribe(...leaving).catch(() => {});
+      // The Subscriber forgets them at once; a node that is down would hold the round up until
+      // its dial in progress (to a frozen master: connectTimeoutMs) gives up.
+      const left = node?.subscriber.sunsubscribe(...leaving).catch(() => {});
+      if (node?.down == null) await left;
     }
+    if (this.#lifetime.signal.aborted) return;
     const node = state.node === null ? undefined : this.#nodes.get(state.node);
+    // Handed to the node while it was down, then given up: its Subscriber must not bring them back.
+    const ghosts = [...state.asked].filter((channel) => !state.wanted.has(channel));
+    if (node !== undefined && ghosts.length > 0) {
+      for (const channel of ghosts) state.asked.delete(channel);
+      void node.subscriber.sunsubscribe(...ghosts).catch(() => {});
+    }
     const unwanted = [...state.held].filter((channel) => !state.wanted.has(channel));
     if (node !== undefined && unwanted.length > 0) {
       for (const channel of unwanted) state.held.delete(channel);
@@ -257,12 +336,17 @@ export class ShardSubscriptions {
       this.#failed(state, missing, `slot ${slot}`, 'no node serves it');
       return;
     }
+    // close() came while this slot was being let go of: nothing new is opened.
+    if (this.#lifetime.signal.aborted) return;
     const target = this.#node(owner);
     state.node = owner;
     target.slots.add(slot);
+    for (const channel of missing) state.asked.add(channel);
     try {
       await target.subscriber.ssubscribe(...missing);
     } catch (error) {
+      // A refusal: the Subscriber has forgotten them; a failed connection: it keeps them.
+      if (ReplyError.is(error)) for (const channel of missing) state.asked.delete(channel);
       if (mayPassSoon(error)) {
         this.#failed(state, missing, owner, error instanceof Error ? error.message : String(error));
         return;
@@ -272,7 +356,10 @@ export class ShardSubscriptions {
       this.#waiters.reject(error, missing);
       return;
     }
-    for (const channel of missing) state.held.add(channel);
+    for (const channel of missing) {
+      state.asked.delete(channel);
+      state.held.add(channel);
+    }
     // Unsubscribed while we subscribed: the next round lets go of it.
     if (missing.some((channel) => !state.wanted.has(channel))) state.dirty = true;
     return this.#repaired(state);
@@ -301,6 +388,17 @@ export class ShardSubscriptions {
         this.#kick();
       },
       onServerUnsubscribe: (ended) => this.#endedByServer(key, ended),
+      onRedial: () => {
+        if (this.#nodes.get(key) !== entry || entry === undefined) return;
+        entry.down ??= {
+          since: new Date(),
+          cause: new ConnectionError(`the subscriber's connection to ${key} was lost`),
+        };
+        this.#kick();
+      },
+      onDialed: () => {
+        if (entry !== undefined) entry.down = null;
+      },
     });
     entry = { subscriber, slots: new Set(), down: null };
     const made = entry;
@@ -352,6 +450,9 @@ export class ShardSubscriptions {
     this.#settings.push(new Gap(since, new Date(), cause));
   }
 }
+
+/** How long after trouble begins the map is asked for every 250 ms (then every 2 s). */
+const FAST_REFRESH_MS = 3_000;
 
 /** Errors after which the subscription may succeed at the same or another node soon. */
 function mayPassSoon(error: unknown): boolean {

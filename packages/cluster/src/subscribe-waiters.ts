@@ -7,6 +7,8 @@ interface Waiter {
   readonly channels: readonly string[];
   /** The failed tries for its channels, for the error should time run out. */
   readonly attempts: Attempt[];
+  /** Forgets what the call asked for (it has failed); resolves once that is done at the nodes. */
+  readonly forget: () => Promise<void>;
   resolve(): void;
   reject(error: unknown): void;
 }
@@ -24,27 +26,30 @@ export class SubscribeWaiters {
     this.#waitMs = waitMs;
   }
 
-  /** Waits for `channels`; when `waitMs` passes first, `expired` runs, then the call rejects. */
-  wait(channels: readonly string[], expired: () => void): Promise<void> {
+  /**
+   * Waits for `channels`; when `waitMs` passes first, or a refusal rejects the call, `forget`
+   * runs (the call no longer counts as waiting), then the call rejects once the forgetting is
+   * done at the nodes (or after FORGET_WAIT_MS). close() does not forget.
+   */
+  wait(channels: readonly string[], forget: () => Promise<void>): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       // 0 and Infinity: no limit (as every time limit of the toolkit); the LongTimer honours
       // waits past setTimeout's 24.8 days instead of firing at once.
       const limited = this.#waitMs > 0 && Number.isFinite(this.#waitMs);
       const expire = () => {
         this.#waiters.delete(waiter);
-        expired();
-        reject(
-          new ClusterRoutingError(
-            `SSUBSCRIBE ${channels.join(' ')}: no master took the subscription within ${this.#waitMs} ms`,
-            'ERR_CLUSTER_UNAVAILABLE',
-            waiter.attempts,
-          ),
+        const error = new ClusterRoutingError(
+          `SSUBSCRIBE ${channels.join(' ')}: no master took the subscription within ${this.#waitMs} ms`,
+          'ERR_CLUSTER_UNAVAILABLE',
+          waiter.attempts,
         );
+        void forgotten(forget()).then(() => reject(error));
       };
       const timer = limited ? new LongTimer(this.#waitMs, expire) : null;
       const waiter: Waiter = {
         channels,
         attempts: [],
+        forget,
         resolve: () => {
           timer?.clear();
           resolve();
@@ -65,22 +70,55 @@ export class SubscribeWaiters {
         waiter.attempts.push(attempt);
   }
 
-  /** Resolves every call all of whose channels are `done`. */
-  settle(done: (channel: string) => boolean): void {
+  /** Resolves every call all of whose channels are `done`; returns the channels of those calls. */
+  settle(done: (channel: string) => boolean): string[] {
+    const settled: string[] = [];
     for (const waiter of this.#waiters) {
       if (!waiter.channels.every(done)) continue;
       this.#waiters.delete(waiter);
+      settled.push(...waiter.channels);
       waiter.resolve();
     }
+    return settled;
   }
 
-  /** Rejects every call waiting for one of `channels` (all calls without `channels`). */
+  /** True while some call waits for `channel`. */
+  waiting(channel: string): boolean {
+    for (const waiter of this.#waiters) if (waiter.channels.includes(channel)) return true;
+    return false;
+  }
+
+  /**
+   * Rejects every call waiting for one of `channels`, forgetting what each asked for; without
+   * `channels` (close()), rejects every call and forgets nothing.
+   */
   reject(error: unknown, channels?: readonly string[]): void {
+    const failed: Waiter[] = [];
     for (const waiter of this.#waiters) {
       if (channels !== undefined && !channels.some((channel) => waiter.channels.includes(channel)))
         continue;
       this.#waiters.delete(waiter);
-      waiter.reject(error);
+      failed.push(waiter);
     }
+    for (const waiter of failed) {
+      if (channels === undefined) waiter.reject(error);
+      else void forgotten(waiter.forget()).then(() => waiter.reject(error));
+    }
+  }
+}
+
+/** The longest a failed call waits for its channels to be unsubscribed before it rejects. */
+const FORGET_WAIT_MS = 2_000;
+
+/** `forgetting`, or FORGET_WAIT_MS, whichever ends first (a node that hangs must not hold a call). */
+async function forgotten(forgetting: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, FORGET_WAIT_MS);
+  });
+  try {
+    await Promise.race([forgetting.catch(() => {}), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -1,3 +1,4 @@
+export { SubscriptionRefusedError } from './errors.js';
 export {
   Message,
   PMessage,

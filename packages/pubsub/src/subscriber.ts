@@ -7,6 +7,7 @@ import {
   NothingPendingError,
 } from '@x/conn';
 import { type Arg, ReplyError } from '@x/resp';
+import { SubscriptionRefusedError } from './errors.js';
 import { DEFAULT_MAX_BUFFERED_REPLIES, EventQueue } from './event-queue.js';
 import { Message, PMessage, Subscription } from './events.js';
 import { PubSubConn } from './pubsub-conn.js';
@@ -247,12 +248,14 @@ export class Subscriber implements AsyncIterable<SubscriberEvent> {
     try {
       // close() may have run while we were dialling: do not leave a connection behind.
       this.#lifetime.signal.throwIfAborted();
-      if (this.#channels.size > 0) await confirmed(psc, 'SUBSCRIBE', [...this.#channels]);
-      if (this.#patterns.size > 0) await confirmed(psc, 'PSUBSCRIBE', [...this.#patterns]);
+      await this.#resubscribe(psc, 'SUBSCRIBE', this.#channels);
+      await this.#resubscribe(psc, 'PSUBSCRIBE', this.#patterns);
       // One SSUBSCRIBE per channel (pipelined: one write): in a cluster one must not name channels
       // of two slots (CROSSSLOT), and this package cannot tell slots apart.
       await Promise.all(
-        [...this.#shardChannels].map((channel) => confirmed(psc, 'SSUBSCRIBE', [channel])),
+        [...this.#shardChannels].map((channel) =>
+          this.#resubscribe(psc, 'SSUBSCRIBE', this.#shardChannels, [channel]),
+        ),
       );
     } catch (error) {
       await psc.close().catch(() => {});
@@ -268,6 +271,39 @@ export class Subscriber implements AsyncIterable<SubscriberEvent> {
     }
     void this.#pump(psc);
     return psc;
+  }
+
+  /**
+   * Subscribes `set` again on a new connection. A name the server refuses (NOPERM after an ACL
+   * change, MOVED for a shard channel whose slot moved) would be refused on every reconnection:
+   * it is forgotten and reported to `onReconnectError` (a SubscriptionRefusedError), and the
+   * others are subscribed one by one. ASK is not among them: it names no lasting owner. A connection failure still fails the whole connection.
+   */
+  async #resubscribe(
+    psc: PubSubConn,
+    command: 'SUBSCRIBE' | 'PSUBSCRIBE' | 'SSUBSCRIBE',
+    set: Set<string>,
+    names: readonly string[] = [...set],
+  ): Promise<void> {
+    if (names.length === 0) return;
+    try {
+      await confirmed(psc, command, names);
+      return;
+    } catch (error) {
+      // Only on a reconnection, and only a refusal for good: a first connection's refusal goes to
+      // the caller (the connection closes), and CLUSTERDOWN, TRYAGAIN, LOADING... pass.
+      if (this.#lost === null || !ReplyError.is(error) || !REFUSED_FOR_GOOD.has(error.code))
+        throw error;
+      if (names.length === 1) {
+        set.delete(names[0] as string);
+        this.#options.onReconnectError?.(
+          new SubscriptionRefusedError(command, names[0] as string, error),
+        );
+        return;
+      }
+    }
+    // Refused as a whole (the server checks every name first): find out which, one by one.
+    await Promise.all(names.map((name) => this.#resubscribe(psc, command, set, [name])));
   }
 
   /**
@@ -346,6 +382,9 @@ export class Subscriber implements AsyncIterable<SubscriberEvent> {
     }
   }
 }
+
+/** Error codes after which subscribing the same name on the same server again is refused again. */
+const REFUSED_FOR_GOOD = new Set(['NOPERM', 'MOVED']);
 
 /** A promise with its resolve function, for the pump to wait on. */
 interface Latch {
