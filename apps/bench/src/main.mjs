@@ -10,6 +10,7 @@ import { dial } from '@x/conn';
 import { format, runCodecBench } from '../../../packages/resp/bench/codec.mjs';
 import { ratioChart } from './chart.mjs';
 import { connectClients } from './clients.mjs';
+import { glideAbsence, loadGlide } from './glide.mjs';
 import { memory, sideBySide } from './measure.mjs';
 import { redisBenchmark } from './redis-benchmark.mjs';
 import { redisForBench } from './redis-server.mjs';
@@ -37,7 +38,7 @@ if (process.platform === 'linux' && process.env.MALLOC_MMAP_THRESHOLD_ === undef
   process.exit(again.status ?? 1);
 }
 
-const all = ['codec', 'sequential', 'concurrent', 'pipeline', 'pool', 'large', 'pubsub'];
+const all = ['codec', 'sequential', 'concurrent', 'batched', 'pipeline', 'pool', 'large', 'pubsub'];
 const { values } = parseArgs({
   // `pnpm --filter @x/bench bench -- --quick` passes the '--' through: drop it.
   args: process.argv.slice(2).filter((arg) => arg !== '--'),
@@ -60,6 +61,7 @@ const sizes = quick
   ? {
       sequential: 2_000,
       concurrent: 20_000,
+      batched: 20_000,
       pipeline: 20_000,
       workers: 100,
       large: 10,
@@ -68,6 +70,7 @@ const sizes = quick
   : {
       sequential: 20_000,
       concurrent: 100_000,
+      batched: 100_000,
       pipeline: 100_000,
       workers: 1_000,
       large: 50,
@@ -93,8 +96,9 @@ out();
 out(
   `Machine: ${cpus()[0]?.model} (${cpus().length} cores), Node ${process.version}, Redis ${redisVersion}.`,
 );
+const glide = loadGlide();
 out(
-  `Clients: @x packages from this repository, ioredis 6.0.0, node-redis (\`redis\`) 6.3.1, redis-parser 3.0.0.`,
+  `Clients: @x packages from this repository, ioredis 6.0.0, iovalkey 0.4.0, node-redis (\`redis\`) 6.3.1, ${glide ? `Valkey GLIDE ${glide.version} (\`@valkey/valkey-glide\`, RESP3, inflightRequestsLimit raised to the most commands in flight, requestTimeout 60 s)` : `no Valkey GLIDE (${glideAbsence()})`}, redis-parser 3.0.0.`,
 );
 out(
   `Each figure is the median of ${rounds} rounds after a warm-up round${quick ? ' (quick mode: small counts)' : ''}; the clients of a table take turns round by round (the order reversed every other round), and collections run between turns, never inside one.`,
@@ -103,7 +107,7 @@ out(
   `Heap growth is the heap after one more, untimed round minus before it, after a collection: what a client keeps. Every reply is checked after the clock stops; "wrong" counts replies that are not what the command returns.`,
 );
 out(
-  `Output types: @x clients and ioredis return Buffers for GET; node-redis returns strings only.`,
+  `Output types: @x clients, ioredis, iovalkey (getBuffer) and GLIDE (Decoder.Bytes) return Buffers for GET; node-redis returns strings only.`,
 );
 out(
   pinned
@@ -140,8 +144,12 @@ if (chosen.includes('codec')) {
 }
 
 /** Runs a scenario for every client; prints a table with ratios to ioredis and to redis-benchmark. */
-async function clientTable(title, scenario, { reference, baseline, chartLabel, extra } = {}) {
-  const clients = await connectClients(port);
+async function clientTable(
+  title,
+  scenario,
+  { reference, baseline, chartLabel, extra, inFlight } = {},
+) {
+  const clients = await connectClients(port, { inFlight });
   const medians = await sideBySide(clients, rounds, scenario);
   const results = [];
   for (const [index, client] of clients.entries()) {
@@ -179,7 +187,10 @@ async function clientTable(title, scenario, { reference, baseline, chartLabel, e
       `| redis-benchmark ${baseline.label} | ${Math.round(baseline.rate).toLocaleString('en')} | | 1.00x | ${ms(baseline.p50Ms)} | ${ms(baseline.p99Ms)} | | |${extra ? ' |' : ''}`,
     );
   out();
-  chartBars.push([chartLabel, results[0].rate / referenceRate]);
+  chartBars.push([
+    chartLabel,
+    results.find((result) => result.name === '@x/conn').rate / referenceRate,
+  ]);
   return results;
 }
 
@@ -198,23 +209,42 @@ if (chosen.includes('sequential')) {
     },
   );
 }
+// The reference of scenarios 3 and 3b: SET then GET of 100 B, 100 deep, on one connection.
+const concurrentReference = () => ({
+  ...redisBenchmark(port, {
+    requests: benchmarkRequests,
+    pipeline: 100,
+    valueBytes: 100,
+    test: 'set,get',
+  }),
+  label: '-c 1 -P 100 -d 100 -t set,get',
+});
 if (chosen.includes('concurrent')) {
-  const baseline = {
-    ...redisBenchmark(port, { requests: benchmarkRequests, pipeline: 100 }),
-    label: '-c 1 -P 100',
-  };
   await clientTable(
-    `3. ${sizes.concurrent.toLocaleString('en')} concurrent SETs then GETs on one connection (automatic pipelining)`,
+    `3. ${sizes.concurrent.toLocaleString('en')} SETs then GETs of 100 B on one connection, all issued at once (automatic pipelining)`,
     (client) => concurrent(client, sizes.concurrent),
     {
       reference: 'ioredis (auto-pipelining)',
-      baseline,
+      baseline: concurrentReference(),
+      inFlight: sizes.concurrent,
       chartLabel: 'concurrent SET+GET vs ioredis auto',
       extra: {
         title: 'heap per command in flight',
         measure: (client) => heapPerCommandInFlight(client, sizes.concurrent),
         cell: (bytes) => `${Math.round(bytes)} B`,
       },
+    },
+  );
+}
+if (chosen.includes('batched')) {
+  await clientTable(
+    `3b. ${sizes.batched.toLocaleString('en')} SETs then GETs of 100 B on one connection, in batches of 1,000 concurrent calls`,
+    (client) => concurrent(client, sizes.batched, 1_000),
+    {
+      reference: 'ioredis (auto-pipelining)',
+      baseline: concurrentReference(),
+      inFlight: 1_000,
+      chartLabel: 'batched SET+GET vs ioredis auto',
     },
   );
 }

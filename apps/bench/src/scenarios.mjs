@@ -7,6 +7,8 @@ import { createClient, createClientPool } from 'redis';
 import { memory, percentile } from './measure.mjs';
 
 const value16 = 'x'.repeat(16);
+// The issue's workload for the concurrent scenarios: 100 B values.
+const value100 = 'v'.repeat(100);
 
 /** Replies that are not what the command returns: counted after the clock stops, never ignored. */
 function wrongReplies(replies, expected) {
@@ -44,19 +46,33 @@ export async function sequential(client, count) {
   };
 }
 
-/** `count` concurrent SETs then `count` concurrent GETs on one connection. */
-export async function concurrent(client, count) {
+/**
+ * `count` SETs of 100 B then `count` GETs on one connection, `batch` calls at a time: each batch
+ * is issued at once and awaited before the next (`batch` = `count`: all at once).
+ */
+export async function concurrent(client, count, batch = count) {
+  const setReplies = new Array(count);
+  const getReplies = new Array(count);
   const started = performance.now();
-  const sets = new Array(count);
-  for (let index = 0; index < count; index++) sets[index] = client.set(`con:${index}`, value16);
-  const setReplies = await Promise.all(sets);
-  const gets = new Array(count);
-  for (let index = 0; index < count; index++) gets[index] = client.get(`con:${index}`);
-  const getReplies = await Promise.all(gets);
+  for (let start = 0; start < count; start += batch) {
+    const end = Math.min(count, start + batch);
+    const sets = new Array(end - start);
+    for (let index = start; index < end; index++)
+      sets[index - start] = client.set(`con:${index}`, value100);
+    const replies = await Promise.all(sets);
+    for (let index = start; index < end; index++) setReplies[index] = replies[index - start];
+  }
+  for (let start = 0; start < count; start += batch) {
+    const end = Math.min(count, start + batch);
+    const gets = new Array(end - start);
+    for (let index = start; index < end; index++) gets[index - start] = client.get(`con:${index}`);
+    const replies = await Promise.all(gets);
+    for (let index = start; index < end; index++) getReplies[index] = replies[index - start];
+  }
   const seconds = (performance.now() - started) / 1000;
   return {
     rate: (2 * count) / seconds,
-    wrong: wrongReplies(setReplies, 'OK') + wrongReplies(getReplies, value16),
+    wrong: wrongReplies(setReplies, 'OK') + wrongReplies(getReplies, value100),
   };
 }
 
@@ -67,7 +83,7 @@ export async function concurrent(client, count) {
 export async function heapPerCommandInFlight(client, count) {
   const before = memory();
   const sets = new Array(count);
-  for (let index = 0; index < count; index++) sets[index] = client.set(`con:${index}`, value16);
+  for (let index = 0; index < count; index++) sets[index] = client.set(`con:${index}`, value100);
   const inFlight = memory();
   await Promise.all(sets);
   return ((inFlight.heapMiB - before.heapMiB) * 2 ** 20) / count;
