@@ -288,8 +288,9 @@ if (chosen.includes('pool')) {
       `| ${result.name} | ${Math.round(result.rate).toLocaleString('en')} | ${(result.rate / reference).toFixed(2)}x | ${ms(result.p50Ms)} | ${ms(result.p99Ms)} | ${result.wrong} |`,
     );
   out();
-  chartBars.push(['50 workers, shared @x/conn vs ioredis', results[1].rate / reference]);
-  chartBars.push(['50 workers, @x/pool (10) vs ioredis', results[0].rate / reference]);
+  const rateOf = (prefix) => results.find((result) => result.name.startsWith(prefix)).rate;
+  chartBars.push(['50 workers, shared @x/conn vs ioredis', rateOf('@x/conn') / reference]);
+  chartBars.push(['50 workers, @x/pool (10) vs ioredis', rateOf('@x/pool') / reference]);
 }
 if (chosen.includes('large')) {
   const baseline = {

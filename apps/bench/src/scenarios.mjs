@@ -3,7 +3,9 @@ import { dial } from '@x/conn';
 import { Pool } from '@x/pool';
 import { PubSubConn } from '@x/pubsub';
 import { Redis } from 'ioredis';
+import { Valkey } from 'iovalkey';
 import { createClient, createClientPool } from 'redis';
+import { connectGlide, loadGlide } from './glide.mjs';
 import { memory, percentile } from './measure.mjs';
 
 const value16 = 'x'.repeat(16);
@@ -132,6 +134,22 @@ export async function poolContenders(port, size) {
   const shared = await dial(url);
   const ioredis = new Redis({ port, host: '127.0.0.1', enableAutoPipelining: true });
   const nodePool = await createClientPool({ url }, { minimum: size, maximum: size }).connect();
+  const iovalkey = new Valkey({ port, host: '127.0.0.1', enableAutoPipelining: true });
+  const glide = loadGlide();
+  const glideClient = glide ? await connectGlide(glide, port, 1_000) : undefined;
+  const bytes = glide ? { decoder: glide.Decoder.Bytes } : undefined;
+  const glideContenders = glideClient
+    ? [
+        {
+          name: `Valkey GLIDE ${glide.version} (one client)`,
+          pair: async (key) => {
+            await glideClient.set(key, value16);
+            return glideClient.get(key, bytes);
+          },
+          close: async () => glideClient.close(),
+        },
+      ]
+    : [];
   return [
     {
       name: `@x/pool (maxActive ${size})`,
@@ -166,6 +184,15 @@ export async function poolContenders(port, size) {
       },
       close: () => nodePool.close(),
     },
+    {
+      name: 'iovalkey (one client, auto-pipelining)',
+      pair: async (key) => {
+        await iovalkey.set(key, value16);
+        return iovalkey.getBuffer(key);
+      },
+      close: async () => iovalkey.disconnect(),
+    },
+    ...glideContenders,
   ];
 }
 
