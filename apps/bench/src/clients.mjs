@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { Valkey } from 'iovalkey';
 import { createClient } from 'redis';
 import { connectGlide, glideAdapter, loadGlide } from './glide.mjs';
+import { nodeRedisCommandOptions } from './scenarios.mjs';
 
 /**
  * Connects every client to 127.0.0.1:port; each adapter has set, get, pipeline and close.
@@ -18,7 +19,7 @@ export async function connectClients(port, { inFlight = 1_000 } = {}) {
   await oursReconnecting.do('PING');
   const ioredis = new Redis({ port, host: '127.0.0.1' });
   const ioredisAuto = new Redis({ port, host: '127.0.0.1', enableAutoPipelining: true });
-  const nodeRedis = await createClient({ url }).connect();
+  const nodeRedis = await createClient({ url, commandOptions: nodeRedisCommandOptions }).connect();
   const iovalkeyAuto = new Valkey({ port, host: '127.0.0.1', enableAutoPipelining: true });
   await Promise.all([ioredis.ping(), ioredisAuto.ping(), iovalkeyAuto.ping()]);
   const baseline = await baselineClient(url);

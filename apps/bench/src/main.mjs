@@ -98,7 +98,7 @@ out(
 );
 const glide = loadGlide();
 out(
-  `Clients: @x packages from this repository, ioredis 6.0.0, iovalkey 0.4.0, node-redis (\`redis\`) 6.3.1, ${glide ? `Valkey GLIDE ${glide.version} (\`@valkey/valkey-glide\`, RESP3, inflightRequestsLimit raised to the most commands in flight, requestTimeout 60 s)` : `no Valkey GLIDE (${glideAbsence()})`}, redis-parser 3.0.0.`,
+  `Clients: @x packages from this repository, ioredis 6.0.0, iovalkey 0.4.0, node-redis (\`redis\`) 6.3.1 (command timeout raised from 5 s to 60 s), ${glide ? `Valkey GLIDE ${glide.version} (\`@valkey/valkey-glide\`, RESP3, inflightRequestsLimit raised to the most commands in flight, requestTimeout 60 s)` : `no Valkey GLIDE (${glideAbsence()})`}, redis-parser 3.0.0.`,
 );
 out(
   `Each figure is the median of ${rounds} rounds after a warm-up round${quick ? ' (quick mode: small counts)' : ''}; the clients of a table take turns round by round (the order reversed every other round), and collections run between turns, never inside one.`,
