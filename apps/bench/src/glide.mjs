@@ -19,11 +19,6 @@ export function loadGlide() {
   if (loaded !== undefined) return loaded.module;
   try {
     const module = peers('@valkey/valkey-glide');
-    // Its exports map hides package.json from require.
-    const manifest = new URL(
-      '../peers/node_modules/@valkey/valkey-glide/package.json',
-      import.meta.url,
-    );
     const { version } = JSON.parse(readFileSync(manifest, 'utf8'));
     // Its Rust core logs warnings to stdout (a pipeline that blocks past 500 ms): not in tables.
     module.Logger.setLoggerConfig('error');
