@@ -336,10 +336,13 @@ if (chosen.includes('pubsub')) {
   chartBars.push(['pub/sub messages/s vs ioredis', results[0].rate / reference]);
 }
 
-/** Pins this process to CPU 1 with taskset; false when that cannot be done here. */
+/**
+ * Pins every thread of this process to CPU 1 with taskset (-a: V8's collector and compiler threads
+ * too; without it only the main thread was pinned); false when that cannot be done here.
+ */
 function pinClient() {
   try {
-    execFileSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
+    execFileSync('taskset', ['-a', '-cp', '1', String(process.pid)], { stdio: 'ignore' });
     return true;
   } catch {
     console.error('bench: --pin needs taskset (util-linux) and two CPUs; running unpinned');

@@ -23,7 +23,7 @@ const { values } = parseArgs({
 const count = 100_000;
 const batch = Number(values.batch);
 try {
-  execFileSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
+  execFileSync('taskset', ['-a', '-cp', '1', String(process.pid)], { stdio: 'ignore' });
 } catch {
   console.error('profile: taskset is missing, running unpinned');
 }
