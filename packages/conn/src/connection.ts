@@ -170,13 +170,10 @@ export class Connection implements Conn, AsyncDisposableConn {
       ).unref();
     }
     socket.on('data', (chunk: Buffer) => {
-      this.#deadline.chunkArrived();
       try {
         this.#decoder.write(chunk);
       } catch (error) {
         this.#fail(error, `invalid reply from server: ${(error as Error).message}`);
-      } finally {
-        this.#deadline.chunkDone();
       }
       // Part of a reply that may answer the head is progress; a complete one settled the head
       // (ReadDeadline.headSettled). Push frames, whole or in part, are not an answer, and where

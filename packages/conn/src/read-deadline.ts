@@ -26,12 +26,6 @@ export class ReadDeadline {
   readonly #timeoutMs: number;
   readonly #host: DeadlineHost;
   #progressAt = Date.now();
-  /**
-   * When the chunk being decoded arrived, or -1 outside a chunk. Heads settle while a chunk is
-   * decoded, hundreds to one chunk: they take its time instead of reading the clock each (one
-   * `Date.now()` per reply was 2% of a 100k-command profile).
-   */
-  #chunkAt = -1;
   /** The head's request has left the socket's buffer: a drain no longer counts as progress. */
   #headFlushed = true;
   #timer: LongTimer | undefined;
@@ -45,16 +39,6 @@ export class ReadDeadline {
   /** Milliseconds since the last progress. */
   get idleMs(): number {
     return Date.now() - this.#progressAt;
-  }
-
-  /** A chunk from the server is about to be decoded: the replies in it arrived now. */
-  chunkArrived(): void {
-    this.#chunkAt = Date.now();
-  }
-
-  /** The chunk is decoded: a head settled after this reads the clock again. */
-  chunkDone(): void {
-    this.#chunkAt = -1;
   }
 
   /** The server sent part of a reply: the deadline counts from now. */
@@ -93,7 +77,7 @@ export class ReadDeadline {
 
   /** A new head: its time counts from now, and its request may still be in the socket's buffer. */
   #countFromNow(): void {
-    this.#progressAt = this.#chunkAt === -1 ? Date.now() : this.#chunkAt;
+    this.#progressAt = Date.now();
     this.#headFlushed = !this.#host.writing();
   }
 
