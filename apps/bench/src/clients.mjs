@@ -2,10 +2,16 @@
 import { createClient as createXClient } from '@x/client';
 import { dial } from '@x/conn';
 import { Redis } from 'ioredis';
+import { Valkey } from 'iovalkey';
 import { createClient } from 'redis';
+import { connectGlide, glideAdapter, loadGlide } from './glide.mjs';
+import { nodeRedisCommandOptions } from './scenarios.mjs';
 
-/** Connects every client to 127.0.0.1:port; each adapter has set, get, pipeline and close. */
-export async function connectClients(port) {
+/**
+ * Connects every client to 127.0.0.1:port; each adapter has set, get, pipeline and close.
+ * `inFlight` is the most commands a scenario issues at once (GLIDE must be told).
+ */
+export async function connectClients(port, { inFlight = 1_000 } = {}) {
   const url = `redis://127.0.0.1:${port}`;
   const ours = await dial(url);
   // The reconnecting client over the same kind of connection: what reconnection costs per call.
@@ -13,9 +19,14 @@ export async function connectClients(port) {
   await oursReconnecting.do('PING');
   const ioredis = new Redis({ port, host: '127.0.0.1' });
   const ioredisAuto = new Redis({ port, host: '127.0.0.1', enableAutoPipelining: true });
-  const nodeRedis = await createClient({ url }).connect();
-  await Promise.all([ioredis.ping(), ioredisAuto.ping()]);
+  const nodeRedis = await createClient({ url, commandOptions: nodeRedisCommandOptions }).connect();
+  const iovalkeyAuto = new Valkey({ port, host: '127.0.0.1', enableAutoPipelining: true });
+  await Promise.all([ioredis.ping(), ioredisAuto.ping(), iovalkeyAuto.ping()]);
   const baseline = await baselineClient(url);
+  const glide = loadGlide();
+  const glideClients = glide
+    ? [glideAdapter(glide, await connectGlide(glide, port, inFlight))]
+    : [];
   return [
     ...baseline,
     connAdapter('@x/conn', ours),
@@ -39,6 +50,16 @@ export async function connectClients(port) {
       close: async () => ioredisAuto.disconnect(),
     },
     {
+      name: 'iovalkey (auto-pipelining)',
+      set: (key, value) => iovalkeyAuto.set(key, value),
+      get: (key) => iovalkeyAuto.getBuffer(key),
+      pipeline: (commands) =>
+        iovalkeyAuto
+          .pipeline(commands.map(([name, ...args]) => [name.toLowerCase(), ...args]))
+          .exec(),
+      close: async () => iovalkeyAuto.disconnect(),
+    },
+    {
       name: 'node-redis',
       set: (key, value) => nodeRedis.set(key, value),
       get: (key) => nodeRedis.get(key),
@@ -49,6 +70,7 @@ export async function connectClients(port) {
       },
       close: () => nodeRedis.quit(),
     },
+    ...glideClients,
   ];
 }
 

@@ -10,6 +10,7 @@ import { dial } from '@x/conn';
 import { format, runCodecBench } from '../../../packages/resp/bench/codec.mjs';
 import { ratioChart } from './chart.mjs';
 import { connectClients } from './clients.mjs';
+import { glideAbsence, loadGlide } from './glide.mjs';
 import { memory, sideBySide } from './measure.mjs';
 import { redisBenchmark } from './redis-benchmark.mjs';
 import { redisForBench } from './redis-server.mjs';
@@ -37,7 +38,7 @@ if (process.platform === 'linux' && process.env.MALLOC_MMAP_THRESHOLD_ === undef
   process.exit(again.status ?? 1);
 }
 
-const all = ['codec', 'sequential', 'concurrent', 'pipeline', 'pool', 'large', 'pubsub'];
+const all = ['codec', 'sequential', 'concurrent', 'batched', 'pipeline', 'pool', 'large', 'pubsub'];
 const { values } = parseArgs({
   // `pnpm --filter @x/bench bench -- --quick` passes the '--' through: drop it.
   args: process.argv.slice(2).filter((arg) => arg !== '--'),
@@ -60,6 +61,7 @@ const sizes = quick
   ? {
       sequential: 2_000,
       concurrent: 20_000,
+      batched: 20_000,
       pipeline: 20_000,
       workers: 100,
       large: 10,
@@ -68,6 +70,7 @@ const sizes = quick
   : {
       sequential: 20_000,
       concurrent: 100_000,
+      batched: 100_000,
       pipeline: 100_000,
       workers: 1_000,
       large: 50,
@@ -93,8 +96,9 @@ out();
 out(
   `Machine: ${cpus()[0]?.model} (${cpus().length} cores), Node ${process.version}, Redis ${redisVersion}.`,
 );
+const glide = loadGlide();
 out(
-  `Clients: @x packages from this repository, ioredis 6.0.0, node-redis (\`redis\`) 6.3.1, redis-parser 3.0.0.`,
+  `Clients: @x packages from this repository, ioredis 6.0.0, iovalkey 0.4.0, node-redis (\`redis\`) 6.3.1 (command timeout raised from 5 s to 60 s), ${glide ? `Valkey GLIDE ${glide.version} (\`@valkey/valkey-glide\`, RESP3, inflightRequestsLimit raised to the most commands in flight, requestTimeout 60 s)` : `no Valkey GLIDE (${glideAbsence()})`}, redis-parser 3.0.0.`,
 );
 out(
   `Each figure is the median of ${rounds} rounds after a warm-up round${quick ? ' (quick mode: small counts)' : ''}; the clients of a table take turns round by round (the order reversed every other round), and collections run between turns, never inside one.`,
@@ -103,7 +107,7 @@ out(
   `Heap growth is the heap after one more, untimed round minus before it, after a collection: what a client keeps. Every reply is checked after the clock stops; "wrong" counts replies that are not what the command returns.`,
 );
 out(
-  `Output types: @x clients and ioredis return Buffers for GET; node-redis returns strings only.`,
+  `Output types: @x clients, ioredis, iovalkey (getBuffer) and GLIDE (Decoder.Bytes) return Buffers for GET; node-redis returns strings only.`,
 );
 out(
   pinned
@@ -119,20 +123,26 @@ if (chosen.includes('codec')) {
   const { rows, encodeRate } = runCodecBench({ quick });
   out('## 1. Codec only: @x/resp against redis-parser');
   out();
-  const withBaseline = rows[0]?.[3] !== undefined;
+  out(
+    "Equal output types in each row. copies: bulk strings under 4 KiB as Buffers of their own (@x/resp's default; redis-parser's views copied the same way, after it returns them); views: Buffers that are views of the socket chunk (`bulkStringsAs: 'view'`; redis-parser's own output); strings: UTF-8 text. Simple strings are text on our side and Buffers on redis-parser's in the copies and views rows.",
+  );
+  out();
+  const withBaseline = rows.some((row) => row[3] !== undefined);
   out(
     `| decode | @x/resp | redis-parser | ratio |${withBaseline ? ' baseline | vs baseline |' : ''}`,
   );
   out(`|---|---:|---:|---:|${withBaseline ? '---:|---:|' : ''}`);
   for (const [name, ours, theirs, baseline] of rows) {
-    const versusBaseline = withBaseline
-      ? ` ${format(baseline)} | ${(ours / baseline).toFixed(2)}x |`
-      : '';
+    const versusBaseline = !withBaseline
+      ? ''
+      : baseline === undefined
+        ? ' | |'
+        : ` ${format(baseline)} | ${(ours / baseline).toFixed(2)}x |`;
     out(
       `| ${name} | ${format(ours)} | ${format(theirs)} | ${(ours / theirs).toFixed(2)}x |${versusBaseline}`,
     );
-    if (name.endsWith('(buffers)'))
-      chartBars.push([`decode ${name.replace(' (buffers)', '')} vs redis-parser`, ours / theirs]);
+    if (name.endsWith('(copies)'))
+      chartBars.push([`decode ${name.replace(' (copies)', '')} vs redis-parser`, ours / theirs]);
   }
   out();
   out(`Encoding \`SET key:N <100 B value>\`: ${format(encodeRate)} commands/s.`);
@@ -140,8 +150,12 @@ if (chosen.includes('codec')) {
 }
 
 /** Runs a scenario for every client; prints a table with ratios to ioredis and to redis-benchmark. */
-async function clientTable(title, scenario, { reference, baseline, chartLabel, extra } = {}) {
-  const clients = await connectClients(port);
+async function clientTable(
+  title,
+  scenario,
+  { reference, baseline, chartLabel, extra, inFlight } = {},
+) {
+  const clients = await connectClients(port, { inFlight });
   const medians = await sideBySide(clients, rounds, scenario);
   const results = [];
   for (const [index, client] of clients.entries()) {
@@ -179,7 +193,10 @@ async function clientTable(title, scenario, { reference, baseline, chartLabel, e
       `| redis-benchmark ${baseline.label} | ${Math.round(baseline.rate).toLocaleString('en')} | | 1.00x | ${ms(baseline.p50Ms)} | ${ms(baseline.p99Ms)} | | |${extra ? ' |' : ''}`,
     );
   out();
-  chartBars.push([chartLabel, results[0].rate / referenceRate]);
+  chartBars.push([
+    chartLabel,
+    results.find((result) => result.name === '@x/conn').rate / referenceRate,
+  ]);
   return results;
 }
 
@@ -198,23 +215,42 @@ if (chosen.includes('sequential')) {
     },
   );
 }
+// The reference of scenarios 3 and 3b: SET then GET of 100 B, 100 deep, on one connection.
+const concurrentReference = () => ({
+  ...redisBenchmark(port, {
+    requests: benchmarkRequests,
+    pipeline: 100,
+    valueBytes: 100,
+    test: 'set,get',
+  }),
+  label: '-c 1 -P 100 -d 100 -t set,get',
+});
 if (chosen.includes('concurrent')) {
-  const baseline = {
-    ...redisBenchmark(port, { requests: benchmarkRequests, pipeline: 100 }),
-    label: '-c 1 -P 100',
-  };
   await clientTable(
-    `3. ${sizes.concurrent.toLocaleString('en')} concurrent SETs then GETs on one connection (automatic pipelining)`,
+    `3. ${sizes.concurrent.toLocaleString('en')} SETs then GETs of 100 B on one connection, all issued at once (automatic pipelining)`,
     (client) => concurrent(client, sizes.concurrent),
     {
       reference: 'ioredis (auto-pipelining)',
-      baseline,
+      baseline: concurrentReference(),
+      inFlight: sizes.concurrent,
       chartLabel: 'concurrent SET+GET vs ioredis auto',
       extra: {
         title: 'heap per command in flight',
         measure: (client) => heapPerCommandInFlight(client, sizes.concurrent),
         cell: (bytes) => `${Math.round(bytes)} B`,
       },
+    },
+  );
+}
+if (chosen.includes('batched')) {
+  await clientTable(
+    `3b. ${sizes.batched.toLocaleString('en')} SETs then GETs of 100 B on one connection, in batches of 1,000 concurrent calls`,
+    (client) => concurrent(client, sizes.batched, 1_000),
+    {
+      reference: 'ioredis (auto-pipelining)',
+      baseline: concurrentReference(),
+      inFlight: 1_000,
+      chartLabel: 'batched SET+GET vs ioredis auto',
     },
   );
 }
@@ -252,8 +288,9 @@ if (chosen.includes('pool')) {
       `| ${result.name} | ${Math.round(result.rate).toLocaleString('en')} | ${(result.rate / reference).toFixed(2)}x | ${ms(result.p50Ms)} | ${ms(result.p99Ms)} | ${result.wrong} |`,
     );
   out();
-  chartBars.push(['50 workers, shared @x/conn vs ioredis', results[1].rate / reference]);
-  chartBars.push(['50 workers, @x/pool (10) vs ioredis', results[0].rate / reference]);
+  const rateOf = (prefix) => results.find((result) => result.name.startsWith(prefix)).rate;
+  chartBars.push(['50 workers, shared @x/conn vs ioredis', rateOf('@x/conn') / reference]);
+  chartBars.push(['50 workers, @x/pool (10) vs ioredis', rateOf('@x/pool') / reference]);
 }
 if (chosen.includes('large')) {
   const baseline = {
@@ -299,10 +336,13 @@ if (chosen.includes('pubsub')) {
   chartBars.push(['pub/sub messages/s vs ioredis', results[0].rate / reference]);
 }
 
-/** Pins this process to CPU 1 with taskset; false when that cannot be done here. */
+/**
+ * Pins every thread of this process to CPU 1 with taskset (-a: V8's collector and compiler threads
+ * too; without it only the main thread was pinned); false when that cannot be done here.
+ */
 function pinClient() {
   try {
-    execFileSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
+    execFileSync('taskset', ['-a', '-cp', '1', String(process.pid)], { stdio: 'ignore' });
     return true;
   } catch {
     console.error('bench: --pin needs taskset (util-linux) and two CPUs; running unpinned');

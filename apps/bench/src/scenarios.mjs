@@ -3,16 +3,40 @@ import { dial } from '@x/conn';
 import { Pool } from '@x/pool';
 import { PubSubConn } from '@x/pubsub';
 import { Redis } from 'ioredis';
+import { Valkey } from 'iovalkey';
 import { createClient, createClientPool } from 'redis';
+import { connectGlide, loadGlide } from './glide.mjs';
 import { memory, percentile } from './measure.mjs';
 
 const value16 = 'x'.repeat(16);
+/**
+ * node-redis fails a command after 5 s by default: 100,000 calls issued at once on a busy machine
+ * pass that, so it gets 60 s, as GLIDE does (see glide.mjs); errors are counted, never ignored.
+ */
+export const nodeRedisCommandOptions = { timeout: 60_000 };
+// The issue's workload for the concurrent scenarios: 100 B values.
+const value100 = 'v'.repeat(100);
 
 /** Replies that are not what the command returns: counted after the clock stops, never ignored. */
 function wrongReplies(replies, expected) {
   let wrong = 0;
   for (const reply of replies) if (String(reply) !== expected) wrong++;
   return wrong;
+}
+
+/**
+ * Promise.all, except that a rejection is a reply like any other: the rejected calls' errors
+ * take their places (and count as wrong), the rest are awaited. The happy path is Promise.all's.
+ */
+async function allReplies(calls) {
+  try {
+    return await Promise.all(calls);
+  } catch {
+    const outcomes = await Promise.allSettled(calls);
+    return outcomes.map((outcome) =>
+      outcome.status === 'fulfilled' ? outcome.value : outcome.reason,
+    );
+  }
 }
 
 /** An explicit pipeline's replies as plain values (ioredis gives [error, reply] pairs). */
@@ -31,7 +55,12 @@ export async function sequential(client, count) {
   const started = performance.now();
   for (let index = 0; index < count; index++) {
     const before = performance.now();
-    replies[index] = await client.set(`seq:${index}`, value16);
+    // A rejection is a reply that counts as wrong; try/catch adds nothing to the happy path.
+    try {
+      replies[index] = await client.set(`seq:${index}`, value16);
+    } catch (error) {
+      replies[index] = error;
+    }
     latencies[index] = performance.now() - before;
   }
   const seconds = (performance.now() - started) / 1000;
@@ -44,19 +73,33 @@ export async function sequential(client, count) {
   };
 }
 
-/** `count` concurrent SETs then `count` concurrent GETs on one connection. */
-export async function concurrent(client, count) {
+/**
+ * `count` SETs of 100 B then `count` GETs on one connection, `batch` calls at a time: each batch
+ * is issued at once and awaited before the next (`batch` = `count`: all at once).
+ */
+export async function concurrent(client, count, batch = count) {
+  const setReplies = new Array(count);
+  const getReplies = new Array(count);
   const started = performance.now();
-  const sets = new Array(count);
-  for (let index = 0; index < count; index++) sets[index] = client.set(`con:${index}`, value16);
-  const setReplies = await Promise.all(sets);
-  const gets = new Array(count);
-  for (let index = 0; index < count; index++) gets[index] = client.get(`con:${index}`);
-  const getReplies = await Promise.all(gets);
+  for (let start = 0; start < count; start += batch) {
+    const end = Math.min(count, start + batch);
+    const sets = new Array(end - start);
+    for (let index = start; index < end; index++)
+      sets[index - start] = client.set(`con:${index}`, value100);
+    const replies = await allReplies(sets);
+    for (let index = start; index < end; index++) setReplies[index] = replies[index - start];
+  }
+  for (let start = 0; start < count; start += batch) {
+    const end = Math.min(count, start + batch);
+    const gets = new Array(end - start);
+    for (let index = start; index < end; index++) gets[index - start] = client.get(`con:${index}`);
+    const replies = await allReplies(gets);
+    for (let index = start; index < end; index++) getReplies[index] = replies[index - start];
+  }
   const seconds = (performance.now() - started) / 1000;
   return {
     rate: (2 * count) / seconds,
-    wrong: wrongReplies(setReplies, 'OK') + wrongReplies(getReplies, value16),
+    wrong: wrongReplies(setReplies, 'OK') + wrongReplies(getReplies, value100),
   };
 }
 
@@ -67,9 +110,9 @@ export async function concurrent(client, count) {
 export async function heapPerCommandInFlight(client, count) {
   const before = memory();
   const sets = new Array(count);
-  for (let index = 0; index < count; index++) sets[index] = client.set(`con:${index}`, value16);
+  for (let index = 0; index < count; index++) sets[index] = client.set(`con:${index}`, value100);
   const inFlight = memory();
-  await Promise.all(sets);
+  await allReplies(sets);
   return ((inFlight.heapMiB - before.heapMiB) * 2 ** 20) / count;
 }
 
@@ -81,7 +124,11 @@ export async function pipelined(client, total, batch) {
     const commands = [];
     for (let index = start; index < start + batch; index++)
       commands.push(['SET', `pipe:${index}`, value16]);
-    batches.push(await client.pipeline(commands));
+    try {
+      batches.push(await client.pipeline(commands));
+    } catch (error) {
+      batches.push(commands.map(() => error));
+    }
   }
   const rate = total / ((performance.now() - started) / 1000);
   return { rate, wrong: wrongReplies(batches.flatMap(pipelineReplies), 'OK') };
@@ -95,9 +142,13 @@ export async function largeValues(client, count) {
   const started = performance.now();
   for (let index = 0; index < count; index++) {
     const before = performance.now();
-    await client.set(`large:${index % 4}`, value);
-    const received = await client.get(`large:${index % 4}`);
-    if (received.length !== value.length) wrong++;
+    try {
+      await client.set(`large:${index % 4}`, value);
+      const received = await client.get(`large:${index % 4}`);
+      if (received.length !== value.length) wrong++;
+    } catch {
+      wrong++;
+    }
     latencies.push(performance.now() - before);
   }
   latencies.sort((a, b) => a - b);
@@ -115,7 +166,26 @@ export async function poolContenders(port, size) {
   const pool = new Pool({ dial: () => dial(url), maxActive: size, maxIdle: size, wait: true });
   const shared = await dial(url);
   const ioredis = new Redis({ port, host: '127.0.0.1', enableAutoPipelining: true });
-  const nodePool = await createClientPool({ url }, { minimum: size, maximum: size }).connect();
+  const nodePool = await createClientPool(
+    { url, commandOptions: nodeRedisCommandOptions },
+    { minimum: size, maximum: size },
+  ).connect();
+  const iovalkey = new Valkey({ port, host: '127.0.0.1', enableAutoPipelining: true });
+  const glide = loadGlide();
+  const glideClient = glide ? await connectGlide(glide, port, 1_000) : undefined;
+  const bytes = glide ? { decoder: glide.Decoder.Bytes } : undefined;
+  const glideContenders = glideClient
+    ? [
+        {
+          name: `Valkey GLIDE ${glide.version} (one client)`,
+          pair: async (key) => {
+            await glideClient.set(key, value16);
+            return glideClient.get(key, bytes);
+          },
+          close: async () => glideClient.close(),
+        },
+      ]
+    : [];
   return [
     {
       name: `@x/pool (maxActive ${size})`,
@@ -150,6 +220,15 @@ export async function poolContenders(port, size) {
       },
       close: () => nodePool.close(),
     },
+    {
+      name: 'iovalkey (one client, auto-pipelining)',
+      pair: async (key) => {
+        await iovalkey.set(key, value16);
+        return iovalkey.getBuffer(key);
+      },
+      close: async () => iovalkey.disconnect(),
+    },
+    ...glideContenders,
   ];
 }
 
@@ -162,7 +241,11 @@ export async function workers(contender, count, perWorker) {
     Array.from({ length: count }, async (_, worker) => {
       for (let index = 0; index < perWorker; index++) {
         const before = performance.now();
-        replies.push(await contender.pair(`w${worker}:${index % 100}`));
+        try {
+          replies.push(await contender.pair(`w${worker}:${index % 100}`));
+        } catch (error) {
+          replies.push(error);
+        }
         latencies.push(performance.now() - before);
       }
     }),

@@ -29,7 +29,7 @@ export interface ConnOptions {
   maxArgBytes?: number;
   /** How long `close()` waits for replies to commands already issued. Default 10,000. */
   closeTimeoutMs?: number;
-  /** Decoder settings: `bulkStringsAs` and the limits. */
+  /** Decoder settings: `bulkStringsAs` ('buffer', 'string' or 'view') and the limits. */
   decoder?: Omit<DecoderOptions, 'onReply' | 'onPush' | 'onAttribute'>;
 }
 

@@ -77,6 +77,16 @@ const BaselineDecoder = process.env.BENCH_RESP_BASELINE
   ? (await import(process.env.BENCH_RESP_BASELINE)).Decoder
   : undefined;
 
+/** Whether the baseline Decoder knows `bulkStringsAs` (an older one may not know 'view'). */
+function baselineTakes(bulkStringsAs) {
+  try {
+    new BaselineDecoder({ bulkStringsAs, onReply: () => {} });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const ours =
   (chunks, count, bulkStringsAs, DecoderClass = Decoder) =>
   () => {
@@ -88,31 +98,69 @@ const ours =
       checkCount('@x/resp', received, count);
     };
   };
-const theirs = (chunks, count, returnBuffers) => () => {
-  let received = 0;
-  const parser = new RedisParser({
-    returnBuffers,
-    returnReply: () => received++,
-    returnError: () => received++,
-  });
-  return () => {
-    received = 0;
-    for (const chunk of chunks) parser.execute(chunk);
-    checkCount('redis-parser', received, count);
+const theirs =
+  (chunks, count, returnBuffers, copy = false) =>
+  () => {
+    let received = 0;
+    const parser = new RedisParser({
+      returnBuffers,
+      returnReply: copy
+        ? (reply) => {
+            copyReply(reply);
+            received++;
+          }
+        : () => received++,
+      returnError: () => received++,
+    });
+    return () => {
+      received = 0;
+      for (const chunk of chunks) parser.execute(chunk);
+      checkCount('redis-parser', received, count);
+    };
   };
-};
+
+// The copy @x/resp's default Buffer mode makes, applied to redis-parser's views so that both
+// sides of a "copies" row return the same kind of Buffer: values under 4 KiB get memory of their
+// own (a loop up to 64 B, Buffer#copy above, as the decoder does); larger ones stay as returned.
+function copyReply(reply) {
+  if (Array.isArray(reply)) {
+    const copies = new Array(reply.length);
+    for (let index = 0; index < reply.length; index++) copies[index] = copyReply(reply[index]);
+    return copies;
+  }
+  if (!Buffer.isBuffer(reply) || reply.length >= 4096) return reply;
+  const size = reply.length;
+  const copy = Buffer.allocUnsafe(size);
+  if (size <= 64) for (let index = 0; index < size; index++) copy[index] = reply[index];
+  else reply.copy(copy, 0, 0, size);
+  return copy;
+}
 
 const bulk = (size) => Buffer.from(`$${size}\r\n${'v'.repeat(size)}\r\n`);
 const array10 = Buffer.from(`*10\r\n${`$16\r\n${'a'.repeat(16)}\r\n`.repeat(10)}`);
+// [name, frame, frames per pass, whether it holds bulk strings (only those get a views row)]
 const cases = [
-  ['+OK', Buffer.from('+OK\r\n'), 20_000],
+  ['+OK', Buffer.from('+OK\r\n'), 20_000, false],
   // +OK is answered with a constant string; +QUEUED has to be decoded.
-  ['+QUEUED', Buffer.from('+QUEUED\r\n'), 20_000],
-  [':integer', Buffer.from(':1234567\r\n'), 20_000],
-  ['16 B bulk', bulk(16), 20_000],
-  ['1 KiB bulk', bulk(1024), 2_000],
-  ['100 KiB bulk', bulk(100 * 1024), 50],
-  ['10 x 16 B array', array10, 5_000],
+  ['+QUEUED', Buffer.from('+QUEUED\r\n'), 20_000, false],
+  [':integer', Buffer.from(':1234567\r\n'), 20_000, false],
+  ['16 B bulk', bulk(16), 20_000, true],
+  ['100 B bulk', bulk(100), 20_000, true],
+  ['1 KiB bulk', bulk(1024), 2_000, true],
+  ['100 KiB bulk', bulk(100 * 1024), 50, true],
+  ['10 x 16 B array', array10, 5_000, true],
+];
+
+/**
+ * The output modes, each with equal output types on both sides: [row label, @x/resp's
+ * bulkStringsAs, redis-parser's returnBuffers, whether redis-parser's replies are copied].
+ * copies: Buffers of their own below 4 KiB (@x/resp's default; redis-parser's views copied the
+ * same way). views: Buffers that are views of the chunk (redis-parser's own output). strings.
+ */
+const modes = [
+  ['copies', 'buffer', true, true],
+  ['views', 'view', true, false],
+  ['strings', 'string', false, false],
 ];
 
 /**
@@ -123,13 +171,18 @@ export function runCodecBench({ quick = false } = {}) {
   rounds = quick ? 3 : 5;
   roundMs = quick ? 100 : 300;
   const rows = [];
-  for (const [name, frame, count] of cases) {
+  for (const [name, frame, count, hasBulk] of cases) {
     const chunks = chunked(frame, count);
-    for (const mode of ['buffer', 'string']) {
-      const makers = [ours(chunks, count, mode), theirs(chunks, count, mode === 'buffer')];
-      if (BaselineDecoder) makers.push(ours(chunks, count, mode, BaselineDecoder));
+    for (const [label, bulkStringsAs, returnBuffers, copy] of modes) {
+      if (label === 'views' && !hasBulk) continue;
+      const makers = [
+        ours(chunks, count, bulkStringsAs),
+        theirs(chunks, count, returnBuffers, copy),
+      ];
+      if (BaselineDecoder && baselineTakes(bulkStringsAs))
+        makers.push(ours(chunks, count, bulkStringsAs, BaselineDecoder));
       const [oursRate, theirsRate, baselineRate] = benchSideBySide(makers, count);
-      rows.push([`${name} (${mode}s)`, oursRate, theirsRate, baselineRate]);
+      rows.push([`${name} (${label})`, oursRate, theirsRate, baselineRate]);
     }
   }
 
@@ -159,9 +212,11 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   );
   console.log(`|---|---:|---:|---:|${withBaseline ? '---:|---:|' : ''}`);
   for (const [name, oursRate, theirsRate, baselineRate] of rows) {
-    const versusBaseline = withBaseline
-      ? ` ${format(baselineRate)} | ${(oursRate / baselineRate).toFixed(2)}x |`
-      : '';
+    const versusBaseline = !withBaseline
+      ? ''
+      : baselineRate === undefined
+        ? ' | |'
+        : ` ${format(baselineRate)} | ${(oursRate / baselineRate).toFixed(2)}x |`;
     console.log(
       `| ${name} | ${format(oursRate)} | ${format(theirsRate)} | ${(oursRate / theirsRate).toFixed(2)}x |${versusBaseline}`,
     );

@@ -34,9 +34,10 @@ describe('Decoder option checks', () => {
     });
   }
 
-  it("refuses a bulkStringsAs other than 'buffer' or 'string'", () => {
+  it("refuses a bulkStringsAs other than 'buffer', 'string' or 'view'", () => {
     expect(() => newDecoder({ bulkStringsAs: 'utf8' })).toThrow(TypeError);
-    expect(() => newDecoder({ bulkStringsAs: 'string' })).not.toThrow();
+    for (const bulkStringsAs of ['buffer', 'string', 'view'])
+      expect(() => newDecoder({ bulkStringsAs })).not.toThrow();
   });
 
   it('keeps a bulk string under the smallest maxReplyBytes that holds it', () => {

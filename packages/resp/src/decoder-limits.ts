@@ -47,12 +47,17 @@ const limitNames = Object.keys(DEFAULT_DECODER_LIMITS) as (keyof DecoderLimits)[
  * a client can call it to refuse bad options before it opens a socket.
  */
 export function readDecoderLimits(
-  options: Partial<DecoderLimits> & { bulkStringsAs?: 'buffer' | 'string' },
+  options: Partial<DecoderLimits> & { bulkStringsAs?: 'buffer' | 'string' | 'view' },
 ): DecoderLimits {
   const bulkStringsAs: unknown = options.bulkStringsAs;
-  if (bulkStringsAs !== undefined && bulkStringsAs !== 'buffer' && bulkStringsAs !== 'string')
+  if (
+    bulkStringsAs !== undefined &&
+    bulkStringsAs !== 'buffer' &&
+    bulkStringsAs !== 'string' &&
+    bulkStringsAs !== 'view'
+  )
     throw new TypeError(
-      `bulkStringsAs must be 'buffer' or 'string', got ${describe(bulkStringsAs)}`,
+      `bulkStringsAs must be 'buffer', 'string' or 'view', got ${describe(bulkStringsAs)}`,
     );
   const limits = { ...DEFAULT_DECODER_LIMITS };
   for (const name of limitNames) {

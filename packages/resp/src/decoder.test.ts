@@ -123,9 +123,27 @@ describe('Decoder', () => {
   });
 
   it('does not keep a large socket chunk alive for a small value', () => {
-    const chunk = Buffer.from(`$3\r\nabc\r\n+${'x'.repeat(60_000)}\r\n`);
-    const [value] = decodeChunks([chunk]).replies as Buffer[];
-    expect(value?.buffer).not.toBe(chunk.buffer);
+    // Chunks of their own memory, as a socket's are (short Buffer.from() shares a pool).
+    const own = (text: string) => {
+      const chunk = Buffer.allocUnsafeSlow(text.length);
+      chunk.write(text, 'latin1');
+      return chunk;
+    };
+    const chunk = own('$3\r\nabc\r\n*2\r\n$1\r\nd\r\n=7\r\ntxt:efg\r\n$4\r\nhi');
+    const next = own('jk\r\n');
+    const [small, array, cut] = decodeChunks([chunk, next], { bulkStringsAs: 'view' }).replies as [
+      Buffer,
+      Buffer[],
+      Buffer,
+    ];
+    expect(small).toEqual(bytes('abc'));
+    expect(small.buffer).toBe(chunk.buffer);
+    expect(small.byteOffset).toBe(chunk.byteOffset + 4);
+    expect(array).toEqual([bytes('d'), bytes('efg')]);
+    for (const value of array) expect(value.buffer).toBe(chunk.buffer);
+    expect(cut).toEqual(bytes('hijk'));
+    expect(cut.buffer).not.toBe(chunk.buffer);
+    expect(cut.buffer).not.toBe(next.buffer);
   });
 
   it('assembles a bulk string that spans many chunks', () => {

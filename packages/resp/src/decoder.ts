@@ -16,8 +16,14 @@ export interface DecoderOptions extends Partial<DecoderLimits> {
   onPush?: (push: Push) => void;
   /** Called with each RESP3 attribute map; the value it annotates is decoded as usual. */
   onAttribute?: (attributes: Map<Reply, Reply>) => void;
-  /** `'buffer'` (default) yields bulk strings as Buffers; `'string'` decodes them as UTF-8. */
-  bulkStringsAs?: 'buffer' | 'string';
+  /**
+   * `'buffer'` (default) yields bulk strings as Buffers of their own below 4 KiB (copied out of
+   * the received chunk); `'view'` yields Buffers that are views of the chunk when the whole value
+   * is inside one chunk (no copy, but a view keeps its whole chunk, up to 64 KiB, alive for as
+   * long as it is kept) and copies otherwise; `'string'` decodes them as UTF-8. With `'view'`,
+   * the caller of `write` must not change a chunk's bytes afterwards (a socket never does).
+   */
+  bulkStringsAs?: 'buffer' | 'string' | 'view';
 }
 
 const CR = 13;
@@ -61,6 +67,8 @@ export class Decoder {
   private readonly onPush: ((push: Push) => void) | undefined;
   private readonly onAttribute: ((attributes: Map<Reply, Reply>) => void) | undefined;
   private readonly bulkAsString: boolean;
+  /** Bulk strings inside one chunk are views of it at every size (`bulkStringsAs: 'view'`). */
+  private readonly bulkAsView: boolean;
   private readonly maxBulkLength: number;
   private readonly maxAggregateLength: number;
   private readonly maxDepth: number;
@@ -92,6 +100,7 @@ export class Decoder {
     this.onPush = options.onPush;
     this.onAttribute = options.onAttribute;
     this.bulkAsString = options.bulkStringsAs === 'string';
+    this.bulkAsView = options.bulkStringsAs === 'view';
     this.maxBulkLength = limits.maxBulkLength;
     this.maxAggregateLength = limits.maxAggregateLength;
     this.maxDepth = limits.maxDepth;
@@ -474,7 +483,8 @@ export class Decoder {
     if (type === 61) start += 4; // verbatim: drop the three-letter format and ':'
     if (this.bulkAsString) return utf8Text(buffer, start, end);
     const size = end - start;
-    if (size >= COPY_BELOW && size * 2 >= buffer.length) return buffer.subarray(start, end);
+    if (this.bulkAsView || (size >= COPY_BELOW && size * 2 >= buffer.length))
+      return buffer.subarray(start, end);
     const copy = Buffer.allocUnsafe(size);
     // For a few bytes a plain loop beats the native memcpy call that copy() makes.
     if (size <= COPY_BY_LOOP_BELOW)

@@ -99,10 +99,20 @@ export class ProtocolError extends RedisError {
 // gets the prototype-chain answer instead of recursing for ever.
 const inIs = new Set<object>();
 
+// Function.prototype[Symbol.hasInstance]: the prototype-chain test a plain `instanceof` makes.
+const ordinaryHasInstance = Function.prototype[Symbol.hasInstance];
+
 function isInstance(errorClass: object, value: unknown): boolean {
-  // The prototype chain first: it holds for this copy's own errors, whatever an is() means.
-  if (Function.prototype[Symbol.hasInstance].call(errorClass, value)) return true;
-  if (typeof value !== 'object' || value === null || inIs.has(errorClass)) return false;
+  // A primitive is never an instance. A connection asks `reply instanceof ReplyError` of every
+  // reply, so the common answers come first: the general path below (a Set kept against
+  // recursion, a property lookup) cost about 300 ns for a Buffer, 5.7% of a 100k-command profile.
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return false;
+  // This package's own classes: their is() is a brand test that cannot recurse.
+  const brand = ownBrandOf(errorClass);
+  if (brand !== undefined && brand in value) return true;
+  // The prototype chain: it holds for this copy's own errors, whatever an is() means.
+  if (ordinaryHasInstance.call(errorClass, value)) return true;
+  if (brand !== undefined || typeof value !== 'object' || inIs.has(errorClass)) return false;
   const is: unknown = Object.hasOwn(errorClass, 'is') ? Reflect.get(errorClass, 'is') : undefined;
   if (typeof is !== 'function') return false;
   inIs.add(errorClass);
@@ -111,6 +121,14 @@ function isInstance(errorClass: object, value: unknown): boolean {
   } finally {
     inIs.delete(errorClass);
   }
+}
+
+/** The brand that the is() of one of this package's own error classes tests, else undefined. */
+function ownBrandOf(errorClass: object): symbol | undefined {
+  if (errorClass === ReplyError) return replyErrorBrand;
+  if (errorClass === RedisError) return redisErrorBrand;
+  if (errorClass === ProtocolError) return protocolErrorBrand;
+  return undefined;
 }
 
 function errorCodeOf(message: string): string {

@@ -66,8 +66,11 @@ describe('differential: @x/resp against redis-parser', () => {
             returnBuffers: true,
           });
           for (const chunk of chunks) if (chunk.length > 0) parser.execute(chunk);
-          const ours = decodeChunks(chunks.filter((chunk) => chunk.length > 0)).replies;
+          const fed = chunks.filter((chunk) => chunk.length > 0);
+          const ours = decodeChunks(fed).replies;
           expect(ours.map(normalise)).toEqual(theirs.map(normalise));
+          const views = decodeChunks(fed, { bulkStringsAs: 'view' }).replies;
+          expect(views.map(normalise)).toEqual(theirs.map(normalise));
         },
       ),
       { numRuns: 500 },
