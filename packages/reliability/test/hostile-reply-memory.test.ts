@@ -67,7 +67,11 @@ describe('a reply that never ends: *4294967295 then endless tiny elements', () =
         expect(ProtocolError.is(cause)).toBe(true);
         expect((cause as Error).message).toContain(`maxReplyBytes (${bound})`);
         // The estimate counts at least the heap a value keeps (bench/reply-memory.mjs in @x/resp).
-        expect(peakGrowth).toBeLessThan(bound);
+        // The fake server runs in this process: its queued writes and the chunks on their way
+        // through the sockets count in arrayBuffers too, without being the decoder's; CI once
+        // read 16,891,521 B here (112 KiB over 16 MiB) under four test files at a time.
+        const inFlightAllowance = 4 * chunk.length;
+        expect(peakGrowth).toBeLessThan(bound + inFlightAllowance);
         recordFigure(`hostile endless reply, ${label}`, {
           settledMs,
           peakHeapGrowthMiB: Math.round(peakGrowth / MiB),
