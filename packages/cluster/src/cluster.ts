@@ -513,13 +513,7 @@ export class Cluster {
     const redirect = redirectOf(error, tried.address.host);
     if (redirect !== null) {
       state.attempts.push({ node: tried.key, outcome: (error as Error).message });
-      if (++state.redirects > this.#settings.maxRedirects)
-        throw new ClusterRoutingError(
-          `${command}: more than ${this.#settings.maxRedirects} redirects`,
-          'ERR_TOO_MANY_REDIRECTS',
-          state.attempts,
-          error,
-        );
+      this.#countRedirect(state, command, error);
       // The node names itself as the cluster knows it: through the NAT map, as CLUSTER SLOTS.
       const address = mapAddress(redirect.address, this.#settings.natMap);
       const key = addressKey(address);
@@ -553,13 +547,7 @@ export class Cluster {
     if (retired && ConnectionError.is(error) && !error.sent) {
       // The cluster moved on from that node while the call waited for it: go where the map says.
       state.attempts.push({ node: tried.key, outcome: `left the map: ${why}` });
-      if (++state.redirects > this.#settings.maxRedirects)
-        throw new ClusterRoutingError(
-          `${command}: more than ${this.#settings.maxRedirects} redirects`,
-          'ERR_TOO_MANY_REDIRECTS',
-          state.attempts,
-          error,
-        );
+      this.#countRedirect(state, command, error);
       return this.#routeAgain(state, slot, info, options, command, args, replicaRead);
     }
     return this.#retry(
@@ -668,6 +656,17 @@ export class Cluster {
       .doWith(limits, command, ...args)
       .then(undefined, (error: unknown) =>
         this.#recover(error, target, state, slot, info, options, command, args, replicaRead),
+      );
+  }
+
+  /** One more redirect for the call: past maxRedirects it gives up, naming every try. */
+  #countRedirect(state: Retry, command: string, error: unknown): void {
+    if (++state.redirects > this.#settings.maxRedirects)
+      throw new ClusterRoutingError(
+        `${command}: more than ${this.#settings.maxRedirects} redirects`,
+        'ERR_TOO_MANY_REDIRECTS',
+        state.attempts,
+        error,
       );
   }
 

@@ -62,28 +62,5 @@ export async function until(what: string, check: () => Promise<boolean> | boolea
   }
 }
 
-/** Settles `promise` or reports that it was still pending after `ms`. */
-export async function within<T>(
-  promise: Promise<T>,
-  ms: number,
-): Promise<
-  | { status: 'fulfilled'; value: T }
-  | { status: 'rejected'; reason: unknown }
-  | { status: 'pending' }
-> {
-  let timer: NodeJS.Timeout | undefined;
-  const pending = new Promise<{ status: 'pending' }>((resolve) => {
-    timer = setTimeout(() => resolve({ status: 'pending' }), ms);
-  });
-  try {
-    return await Promise.race([
-      promise.then(
-        (value) => ({ status: 'fulfilled' as const, value }),
-        (reason: unknown) => ({ status: 'rejected' as const, reason }),
-      ),
-      pending,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+/** Settles `promise` or reports that it was still pending after `ms` (review A's helper). */
+export { within } from '../review-a/helpers.js';
