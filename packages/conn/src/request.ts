@@ -18,6 +18,13 @@ export type CarryOver = (request: Request, error: unknown) => boolean;
 export const RequestState = { Unwritten: 0, Written: 1, Settled: 2 } as const;
 type RequestStateValue = (typeof RequestState)[keyof typeof RequestState];
 
+const STATE_MASK = 0b11;
+const ABANDONED = 0b100;
+const KIND_SHIFT = 3;
+const KIND_MASK = 0b1111 << KIND_SHIFT;
+const LOW_BITS = 0b111_1111;
+const SLOT_UNIT = LOW_BITS + 1;
+
 /** Receives the outcome of a request that has no caller of its own (a `send`). */
 export interface ReplySink {
   /** The request's reply, error replies included. */
@@ -32,19 +39,22 @@ export interface ReplySink {
  * Request is one command on its way: unwritten, then written and awaiting its reply, then
  * settled. A `do` caller's request settles a promise; a `send`'s goes to a sink (the owner's
  * replies, or a `do` that collects earlier sends).
+ *
+ * Every field costs 8 bytes per command in flight (Node's heap has no pointer compression), so
+ * four small values share one integer and a `do`'s resolve shares a field with a `send`'s sink:
+ *
+ *   #bits:    ... slot (a send's position in its collector) | kind (4 bits) | abandoned | state (2 bits)
+ *              bit 7 up                                      bits 3-6        bit 2       bits 0-1
+ *   #settle:  a `do`: the promise's resolve  |  a `send`: its ReplySink  |  null
+ *
+ * The slot is stored by multiplication, not shifts: a collector past 2^24 sends stays exact.
+ * No private methods either: they would add a brand field to every instance.
  */
 export class Request {
-  state: RequestStateValue = RequestState.Unwritten;
-  /** The caller gave up (time limit, signal): never written if not yet, its reply dropped if so. */
-  abandoned = false;
+  #bits: number;
   /** Converted arguments until written; null afterwards. */
   wire: WireCommand | null;
-  readonly kind: CommandKind;
-  /** For a `send`: where its outcome goes. Replaced when a `do` collects it. */
-  sink: ReplySink | null = null;
-  /** Position in the collecting `do`'s replies. */
-  slot = 0;
-  #resolve: ((reply: Reply) => void) | null = null;
+  #settle: ((reply: Reply) => void) | ReplySink | null = null;
   #reject: ((error: unknown) => void) | null = null;
   /**
    * Takes the request over when its connection fails before answering it, instead of failing it:
@@ -61,10 +71,50 @@ export class Request {
     confirming: Confirming | null,
     blockingMs: number,
   ) {
+    this.#bits = RequestState.Unwritten | (kind << KIND_SHIFT);
     this.wire = wire;
-    this.kind = kind;
     if (confirming !== null) this.confirming = confirming;
-    if (blockingMs !== 0) this.#rareFields().blockingMs = blockingMs;
+    if (blockingMs !== 0) Request.#rareOf(this).blockingMs = blockingMs;
+  }
+
+  get state(): RequestStateValue {
+    return (this.#bits & STATE_MASK) as RequestStateValue;
+  }
+
+  set state(state: RequestStateValue) {
+    this.#bits = this.#bits - (this.#bits & STATE_MASK) + state;
+  }
+
+  /** The caller gave up (time limit, signal): never written if not yet, its reply dropped if so. */
+  get abandoned(): boolean {
+    return (this.#bits & ABANDONED) !== 0;
+  }
+
+  set abandoned(abandoned: boolean) {
+    if (abandoned !== this.abandoned) this.#bits += abandoned ? ABANDONED : -ABANDONED;
+  }
+
+  get kind(): CommandKind {
+    return ((this.#bits & KIND_MASK) >> KIND_SHIFT) as CommandKind;
+  }
+
+  /** For a `send`: where its outcome goes. Replaced when a `do` collects it. */
+  get sink(): ReplySink | null {
+    const settle = this.#settle;
+    return typeof settle === 'function' ? null : settle;
+  }
+
+  set sink(sink: ReplySink | null) {
+    this.#settle = sink;
+  }
+
+  /** Position in the collecting `do`'s replies. */
+  get slot(): number {
+    return (this.#bits - (this.#bits & LOW_BITS)) / SLOT_UNIT;
+  }
+
+  set slot(slot: number) {
+    this.#bits = slot * SLOT_UNIT + (this.#bits & LOW_BITS);
   }
 
   /** Subscribe family (and an EXEC that ran one): the frames still expected; null for others. */
@@ -73,7 +123,7 @@ export class Request {
   }
 
   set confirming(confirming: Confirming | null) {
-    if (confirming !== null || this.#rare !== null) this.#rareFields().confirming = confirming;
+    if (confirming !== null || this.#rare !== null) Request.#rareOf(this).confirming = confirming;
   }
 
   /** Extra time the server may hold the reply (blocking commands); -1 for no limit. */
@@ -92,18 +142,18 @@ export class Request {
   }
 
   set keepsWire(keeps: boolean) {
-    if (keeps || this.#rare !== null) this.#rareFields().keepsWire = keeps;
+    if (keeps || this.#rare !== null) Request.#rareOf(this).keepsWire = keeps;
   }
 
-  #rareFields(): RareFields {
-    this.#rare ??= new RareFields();
-    return this.#rare;
+  static #rareOf(request: Request): RareFields {
+    request.#rare ??= new RareFields();
+    return request.#rare;
   }
 
   /** The promise of a `do` caller: resolves with the reply, rejects on an error reply. */
   promise(): Promise<Reply> {
     return new Promise<Reply>((resolve, reject) => {
-      this.#resolve = resolve;
+      this.#settle = resolve;
       this.#reject = reject;
     });
   }
@@ -114,12 +164,12 @@ export class Request {
    * this way without a promise of its own per call. Never for the caller's own limits (abandon).
    */
   set recover(recover: Recover) {
-    this.#rareFields().recover = recover;
+    Request.#rareOf(this).recover = recover;
   }
 
   /** Runs `disarm` once when the request settles (clears a time limit, removes a signal listener). */
   onSettle(disarm: () => void): void {
-    this.#rareFields().disarm = disarm;
+    Request.#rareOf(this).disarm = disarm;
   }
 
   /** True once standIn() replaced this command: what it would have changed, it does not. */
@@ -134,7 +184,7 @@ export class Request {
   standIn(wire: WireCommand, refusal: Error): void {
     this.wire = wire;
     this.confirming = null;
-    this.#rareFields().refusal = refusal;
+    Request.#rareOf(this).refusal = refusal;
   }
 
   /** Settles with the server's reply; an abandoned request drops it. */
@@ -150,9 +200,10 @@ export class Request {
     if (rare !== null && rare.trace !== null) rare.trace.settled(reply, undefined);
     if (this.abandoned) return;
     rare?.disarm?.();
-    if (this.sink !== null) this.sink.reply(this, reply);
-    else if (reply instanceof ReplyError) this.#failCaller(reply);
-    else this.#resolve?.(reply);
+    const settle = this.#settle;
+    if (settle !== null && typeof settle !== 'function') settle.reply(this, reply);
+    else if (reply instanceof ReplyError) Request.#failCaller(this, reply);
+    else settle?.(reply);
   }
 
   /** Settles a request the server answered with confirmation frames only: its reply is null. */
@@ -163,8 +214,9 @@ export class Request {
     if (rare !== null && rare.trace !== null) rare.trace.settled(null, undefined);
     if (this.abandoned) return;
     rare?.disarm?.();
-    if (this.sink !== null) this.sink.confirmed(this);
-    else this.#resolve?.(null);
+    const settle = this.#settle;
+    if (settle !== null && typeof settle !== 'function') settle.confirmed(this);
+    else settle?.(null);
   }
 
   /** Settles with a failure: a fatal connection error. */
@@ -176,18 +228,21 @@ export class Request {
     if (rare !== null && rare.trace !== null) rare.trace.settled(undefined, error);
     if (this.abandoned) return;
     rare?.disarm?.();
-    if (this.sink !== null) this.sink.failed(this, error);
-    else this.#failCaller(error);
+    const settle = this.#settle;
+    if (settle !== null && typeof settle !== 'function') settle.failed(this, error);
+    else Request.#failCaller(this, error);
   }
 
-  #failCaller(error: unknown): void {
-    const recover = this.#rare?.recover ?? null;
+  static #failCaller(request: Request, error: unknown): void {
+    const recover = request.#rare?.recover ?? null;
     if (recover === null) {
-      this.#reject?.(error);
+      request.#reject?.(error);
       return;
     }
     // On a later tick, not inside the connection's reply loop: recovery sends commands itself.
-    this.#resolve?.(Promise.resolve(error).then(recover) as unknown as Reply);
+    const settle = request.#settle;
+    if (typeof settle === 'function')
+      settle(Promise.resolve(error).then(recover) as unknown as Reply);
   }
 
   /**
@@ -210,7 +265,7 @@ export class Request {
 
   /** Publishes the start of this command on the tracing channels; its end follows when it settles. */
   traceStart(command: string, args: readonly unknown[], target: TraceTarget): void {
-    this.#rareFields().trace = new CommandTrace(command, args, target);
+    Request.#rareOf(this).trace = new CommandTrace(command, args, target);
   }
 
   /** A client moved the request to another connection: its trace names that one from now on. */
@@ -220,7 +275,7 @@ export class Request {
 
   /** EXEC after a transaction with secrets: its caller's errors and its trace redacted so. */
   redactExecWith(redaction: ExecRedaction): void {
-    const rare = this.#rareFields();
+    const rare = Request.#rareOf(this);
     rare.execRedaction = redaction;
     rare.trace?.redactWith(redaction);
   }
