@@ -2,12 +2,13 @@
 // apps/bench: the toolkit against ioredis, node-redis, redis-parser and redis-benchmark, in one
 // run, against one local redis-server it starts. `--quick` for a short run, `--only a,b` for some
 // scenarios; a full run (no --only, no --quick) rewrites RESULTS.md and ratios.svg.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { dial } from '@x/conn';
-import { format, runCodecBench } from '../../../packages/resp/bench/codec.mjs';
+import { format, formatSpread, runCodecBench } from '../../../packages/resp/bench/codec.mjs';
+import { runWithFixedMalloc } from '../../../packages/resp/bench/fixed-malloc.mjs';
 import { ratioChart } from './chart.mjs';
 import { connectClients } from './clients.mjs';
 import { glideAbsence, loadGlide } from './glide.mjs';
@@ -26,17 +27,7 @@ import {
   workers,
 } from './scenarios.mjs';
 
-// glibc adapts its mmap and trim thresholds to what a process frees, so the 100 KiB codec rows
-// measured the allocator (3.7x to 10.6x apart between runs). Fixed thresholds, set before the
-// process starts (glibc reads them then): run again with them when they are not set.
-const mallocSettings = { MALLOC_MMAP_THRESHOLD_: '4194304', MALLOC_TRIM_THRESHOLD_: '67108864' };
-if (process.platform === 'linux' && process.env.MALLOC_MMAP_THRESHOLD_ === undefined) {
-  const again = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, ...mallocSettings },
-  });
-  process.exit(again.status ?? 1);
-}
+runWithFixedMalloc();
 
 const all = ['codec', 'sequential', 'concurrent', 'batched', 'pipeline', 'pool', 'large', 'pubsub'];
 const { values } = parseArgs({
@@ -124,28 +115,29 @@ if (chosen.includes('codec')) {
   out('## 1. Codec only: @x/resp against redis-parser');
   out();
   out(
-    "Equal output types in each row. copies: bulk strings under 4 KiB as Buffers of their own (@x/resp's default; redis-parser's views copied the same way, after it returns them); views: Buffers that are views of the socket chunk (`bulkStringsAs: 'view'`; redis-parser's own output); strings: UTF-8 text. Simple strings are text on our side and Buffers on redis-parser's in the copies and views rows.",
+    "Equal output types in each row. copies: bulk strings under 4 KiB as Buffers of their own (@x/resp's default; redis-parser's views copied the same way, after it returns them); views: Buffers that are views of the socket chunk (`bulkStringsAs: 'view'`; redis-parser's own output); strings: UTF-8 text. Simple strings are text and integers numbers in every mode of @x/resp, so they have one row each, against redis-parser returning text. \"rounds' ratios\" is the lowest and highest ratio of the rounds, paired in order: the row's noise.",
   );
   out();
   const withBaseline = rows.some((row) => row[3] !== undefined);
   out(
-    `| decode | @x/resp | redis-parser | ratio |${withBaseline ? ' baseline | vs baseline |' : ''}`,
+    `| decode | @x/resp | redis-parser | ratio | rounds' ratios |${withBaseline ? ' baseline | vs baseline |' : ''}`,
   );
-  out(`|---|---:|---:|---:|${withBaseline ? '---:|---:|' : ''}`);
-  for (const [name, ours, theirs, baseline] of rows) {
+  out(`|---|---:|---:|---:|---:|${withBaseline ? '---:|---:|' : ''}`);
+  for (const [name, ours, theirs, baseline, spread] of rows) {
     const versusBaseline = !withBaseline
       ? ''
       : baseline === undefined
         ? ' | |'
         : ` ${format(baseline)} | ${(ours / baseline).toFixed(2)}x |`;
     out(
-      `| ${name} | ${format(ours)} | ${format(theirs)} | ${(ours / theirs).toFixed(2)}x |${versusBaseline}`,
+      `| ${name} | ${format(ours)} | ${format(theirs)} | ${(ours / theirs).toFixed(2)}x | ${formatSpread(spread)} |${versusBaseline}`,
     );
-    if (name.endsWith('(copies)'))
-      chartBars.push([`decode ${name.replace(' (copies)', '')} vs redis-parser`, ours / theirs]);
+    // Charted: the default output (copies) of bulk rows, and the one row of the others.
+    if (name.endsWith('(copies)') || /^[+:]/.test(name))
+      chartBars.push([`decode ${name.replace(/ \(.*\)$/, '')} vs redis-parser`, ours / theirs]);
   }
   out();
-  out(`Encoding \`SET key:N <100 B value>\`: ${format(encodeRate)} commands/s.`);
+  out(`Encoding \`SET key:N <100 B value>\`: ${format(encodeRate)} (commands).`);
   out();
 }
 
@@ -156,7 +148,13 @@ async function clientTable(
   { reference, baseline, chartLabel, extra, inFlight } = {},
 ) {
   const clients = await connectClients(port, { inFlight });
-  const medians = await sideBySide(clients, rounds, scenario);
+  // redis-benchmark takes its turn in every round like a client, so its figure is a median of
+  // the same moments of the machine, not one sample.
+  const contenders = baseline ? [...clients, { name: baseline.label, benchmark: true }] : clients;
+  const medians = await sideBySide(contenders, rounds, (contender) =>
+    contender.benchmark ? baseline.run() : scenario(contender),
+  );
+  const benchmarkMedian = baseline ? medians[clients.length] : undefined;
   const results = [];
   for (const [index, client] of clients.entries()) {
     // Untimed: what one more round leaves behind, and the extra measure if any.
@@ -179,7 +177,7 @@ async function clientTable(
       result.name,
       Math.round(result.rate).toLocaleString('en'),
       `${(result.rate / referenceRate).toFixed(2)}x`,
-      ...(baseline ? [`${(result.rate / baseline.rate).toFixed(2)}x`] : []),
+      ...(baseline ? [`${(result.rate / benchmarkMedian.rate).toFixed(2)}x`] : []),
       ms(result.p50Ms),
       ms(result.p99Ms),
       mib(result.heapGrowthMiB),
@@ -190,7 +188,7 @@ async function clientTable(
   }
   if (baseline)
     out(
-      `| redis-benchmark ${baseline.label} | ${Math.round(baseline.rate).toLocaleString('en')} | | 1.00x | ${ms(baseline.p50Ms)} | ${ms(baseline.p99Ms)} | | |${extra ? ' |' : ''}`,
+      `| redis-benchmark ${baseline.label} | ${Math.round(benchmarkMedian.rate).toLocaleString('en')} | | 1.00x | ${ms(benchmarkMedian.p50Ms)} | ${ms(benchmarkMedian.p99Ms)} | | |${extra ? ' |' : ''}`,
     );
   out();
   chartBars.push([
@@ -200,10 +198,9 @@ async function clientTable(
   return results;
 }
 
-const benchmarkRequests = quick ? 20_000 : 200_000;
 if (chosen.includes('sequential')) {
   const baseline = {
-    ...redisBenchmark(port, { requests: benchmarkRequests / 4, pipeline: 1 }),
+    run: () => redisBenchmark(port, { requests: sizes.sequential, pipeline: 1 }),
     label: '-c 1 -P 1',
   };
   await clientTable(
@@ -215,15 +212,19 @@ if (chosen.includes('sequential')) {
     },
   );
 }
-// The reference of scenarios 3 and 3b: SET then GET of 100 B, 100 deep, on one connection.
+// The reference of scenarios 3 and 3b: SET then GET of 100 B, 100 deep, on one connection, over
+// as many keys as the clients use. 200,000 of each even in quick mode: fewer last so few
+// milliseconds that redis-benchmark's whole-millisecond timing moves the rate by percents.
 const concurrentReference = () => ({
-  ...redisBenchmark(port, {
-    requests: benchmarkRequests,
-    pipeline: 100,
-    valueBytes: 100,
-    test: 'set,get',
-  }),
-  label: '-c 1 -P 100 -d 100 -t set,get',
+  run: () =>
+    redisBenchmark(port, {
+      requests: 200_000,
+      pipeline: 100,
+      valueBytes: 100,
+      test: 'set,get',
+      keyspace: sizes.concurrent,
+    }),
+  label: `-c 1 -P 100 -d 100 -t set,get -r ${sizes.concurrent}`,
 });
 if (chosen.includes('concurrent')) {
   await clientTable(
@@ -255,9 +256,16 @@ if (chosen.includes('batched')) {
   );
 }
 if (chosen.includes('pipeline')) {
+  // As deep as the clients' pipelines of 1,000.
   const baseline = {
-    ...redisBenchmark(port, { requests: benchmarkRequests, pipeline: 16 }),
-    label: '-c 1 -P 16',
+    run: () =>
+      redisBenchmark(port, {
+        requests: 200_000,
+        pipeline: 1_000,
+        valueBytes: 16,
+        keyspace: sizes.pipeline,
+      }),
+    label: `-c 1 -P 1000 -d 16 -r ${sizes.pipeline}`,
   };
   await clientTable(
     `4. Explicit pipeline: ${sizes.pipeline.toLocaleString('en')} SETs in batches of 1,000`,
@@ -294,12 +302,14 @@ if (chosen.includes('pool')) {
 }
 if (chosen.includes('large')) {
   const baseline = {
-    ...redisBenchmark(port, {
-      requests: quick ? 200 : 2_000,
-      pipeline: 1,
-      valueBytes: 1024 * 1024,
-    }),
-    label: '-c 1 -P 1, 1 MiB SET',
+    run: () =>
+      redisBenchmark(port, {
+        requests: quick ? 200 : 1_000,
+        pipeline: 1,
+        valueBytes: 1024 * 1024,
+        test: 'set,get',
+      }),
+    label: '-c 1 -P 1 -d 1048576 -t set,get',
   };
   await clientTable(
     '6. Large values: 1 MiB SET then GET, sequentially',

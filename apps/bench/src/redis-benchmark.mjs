@@ -1,12 +1,19 @@
-// redis-benchmark is the server's own load generator, in C: the ceiling a client can approach.
+// redis-benchmark is the server's own load generator, in C: the reference a client is measured
+// against (a C loop with no promises; not a ceiling: a client pipelining deeper can pass it).
 import { execFileSync } from 'node:child_process';
 
 /**
  * Runs redis-benchmark with one connection and `pipeline` depth for `test` ('set', or 'set,get'
  * for the client scenarios' SET-then-GET: their rate is then all requests over both tests'
- * time, with the larger of their latency percentiles).
+ * time, with the larger of their latency percentiles). `keyspace` spreads the keys over that
+ * many (`-r`), as the clients' scenarios do; without it every request uses one key.
+ * redis-benchmark reports requests over whole milliseconds: give it enough requests to last
+ * hundreds of them.
  */
-export function redisBenchmark(port, { requests, pipeline, valueBytes = 16, test = 'set' }) {
+export function redisBenchmark(
+  port,
+  { requests, pipeline, valueBytes = 16, test = 'set', keyspace = 0 },
+) {
   const output = execFileSync(
     'redis-benchmark',
     [
@@ -24,6 +31,7 @@ export function redisBenchmark(port, { requests, pipeline, valueBytes = 16, test
       String(pipeline),
       '-d',
       String(valueBytes),
+      ...(keyspace > 0 ? ['-r', String(keyspace)] : []),
       '--csv',
     ],
     { encoding: 'utf8' },

@@ -2,11 +2,12 @@
 // Decode and encode throughput of @x/resp beside redis-parser, in one process, on the built
 // package (run `pnpm build` first; `pnpm bench` at the root does). The decoders take turns round
 // by round; median of 5 rounds after a warm-up round each; replies per second, every pass's
-// reply count checked. `--quick` runs fewer, shorter rounds. Run through apps/bench's main.mjs,
-// glibc's malloc thresholds are fixed (see there), or the 100 KiB rows measure the allocator.
+// reply count checked. `--quick` runs fewer, shorter rounds. glibc's malloc thresholds are fixed
+// first (fixed-malloc.mjs), or the 100 KiB rows measure the allocator.
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { CommandEncoder, Decoder } from '../dist/index.js';
+import { runWithFixedMalloc } from './fixed-malloc.mjs';
 
 const RedisParser = createRequire(import.meta.url)('redis-parser');
 const CHUNK = 65_536;
@@ -41,26 +42,27 @@ function median(values) {
 }
 
 /**
- * Measures contenders side by side: a warm-up each, then rounds in which they take turns (the
- * order reversed every other round), so that a slow moment of the machine falls on all of them
- * alike; the median of each one's rounds. Collections run between rounds, never inside one.
+ * Measures contenders side by side: a warm-up each, then rounds in which they take turns, each
+ * round starting one contender later (a rotation, so that none always runs right after the same
+ * other), so that a slow moment of the machine falls on all of them alike. Collections run
+ * between turns, never inside one. Returns each contender's rates, one per round in round order.
  */
 function benchSideBySide(makers, repliesPerCall) {
   const runs = makers.map((make) => make());
   for (const run of runs) measure(run, repliesPerCall);
   const results = runs.map(() => []);
-  const forward = runs.map((_, index) => index);
   for (let round = 0; round < rounds; round++) {
-    for (const index of round % 2 === 0 ? forward : [...forward].reverse()) {
+    for (let turn = 0; turn < runs.length; turn++) {
+      const index = (round + turn) % runs.length;
       globalThis.gc?.();
       results[index].push(measure(runs[index], repliesPerCall));
     }
   }
-  return results.map(median);
+  return results;
 }
 
 function bench(make, repliesPerCall) {
-  return benchSideBySide([make], repliesPerCall)[0];
+  return median(benchSideBySide([make], repliesPerCall)[0]);
 }
 
 /** Fails the run when a decoder delivered other than `count` replies for one pass. */
@@ -138,7 +140,10 @@ function copyReply(reply) {
 
 const bulk = (size) => Buffer.from(`$${size}\r\n${'v'.repeat(size)}\r\n`);
 const array10 = Buffer.from(`*10\r\n${`$16\r\n${'a'.repeat(16)}\r\n`.repeat(10)}`);
-// [name, frame, frames per pass, whether it holds bulk strings (only those get a views row)]
+// [name, frame, frames per pass, whether it holds bulk strings]. Only bulk strings differ by
+// output mode: simple strings are text and integers numbers in every mode of @x/resp, so those
+// rows run once, against redis-parser returning text (equal types; its Buffers mode would give
+// Buffers for simple strings).
 const cases = [
   ['+OK', Buffer.from('+OK\r\n'), 20_000, false],
   // +OK is answered with a constant string; +QUEUED has to be decoded.
@@ -162,10 +167,14 @@ const modes = [
   ['views', 'view', true, false],
   ['strings', 'string', false, false],
 ];
+/** Simple strings (text) and integers (numbers): the same type on both sides in every mode. */
+const textModeOf = (name) => [name.startsWith(':') ? 'numbers' : 'strings', 'buffer', false, false];
 
 /**
- * Runs every codec case; resolves to decode rows [name, ours, redis-parser, baseline?] in
- * replies/s (baseline only with BENCH_RESP_BASELINE) and the encode rate in commands/s.
+ * Runs every codec case; resolves to decode rows [name, ours, redis-parser, baseline?, spread]
+ * in replies/s, medians (baseline only with BENCH_RESP_BASELINE; spread is the lowest and highest
+ * of the per-round ratios ours / redis-parser, rounds paired in order) and the encode rate in
+ * commands/s.
  */
 export function runCodecBench({ quick = false } = {}) {
   rounds = quick ? 3 : 5;
@@ -173,16 +182,24 @@ export function runCodecBench({ quick = false } = {}) {
   const rows = [];
   for (const [name, frame, count, hasBulk] of cases) {
     const chunks = chunked(frame, count);
-    for (const [label, bulkStringsAs, returnBuffers, copy] of modes) {
-      if (label === 'views' && !hasBulk) continue;
+    for (const [label, bulkStringsAs, returnBuffers, copy] of hasBulk
+      ? modes
+      : [textModeOf(name)]) {
       const makers = [
         ours(chunks, count, bulkStringsAs),
         theirs(chunks, count, returnBuffers, copy),
       ];
       if (BaselineDecoder && baselineTakes(bulkStringsAs))
         makers.push(ours(chunks, count, bulkStringsAs, BaselineDecoder));
-      const [oursRate, theirsRate, baselineRate] = benchSideBySide(makers, count);
-      rows.push([`${name} (${label})`, oursRate, theirsRate, baselineRate]);
+      const [oursRates, theirsRates, baselineRates] = benchSideBySide(makers, count);
+      const ratios = oursRates.map((rate, round) => rate / theirsRates[round]);
+      rows.push([
+        `${name} (${label})`,
+        median(oursRates),
+        median(theirsRates),
+        baselineRates && median(baselineRates),
+        [Math.min(...ratios), Math.max(...ratios)],
+      ]);
     }
   }
 
@@ -197,28 +214,32 @@ export function runCodecBench({ quick = false } = {}) {
   return { rows, encodeRate, rounds, roundMs };
 }
 
+/** Formats a row's lowest and highest per-round ratio. */
+export const formatSpread = ([low, high]) => `${low.toFixed(2)}-${high.toFixed(2)}x`;
+
 /** Formats a rate as M/s or k/s. */
 export const format = (rate) =>
   rate >= 1e6 ? `${(rate / 1e6).toFixed(2)} M/s` : `${(rate / 1e3).toFixed(0)} k/s`;
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  runWithFixedMalloc();
   const { rows, encodeRate, rounds, roundMs } = runCodecBench({
     quick: process.argv.includes('--quick'),
   });
   console.log(`Node ${process.version}, ${rounds} rounds of ${roundMs} ms, median\n`);
   const withBaseline = BaselineDecoder !== undefined;
   console.log(
-    `| decode | @x/resp | redis-parser | ratio |${withBaseline ? ' baseline | vs baseline |' : ''}`,
+    `| decode | @x/resp | redis-parser | ratio | rounds' ratios |${withBaseline ? ' baseline | vs baseline |' : ''}`,
   );
-  console.log(`|---|---:|---:|---:|${withBaseline ? '---:|---:|' : ''}`);
-  for (const [name, oursRate, theirsRate, baselineRate] of rows) {
+  console.log(`|---|---:|---:|---:|---:|${withBaseline ? '---:|---:|' : ''}`);
+  for (const [name, oursRate, theirsRate, baselineRate, spread] of rows) {
     const versusBaseline = !withBaseline
       ? ''
       : baselineRate === undefined
         ? ' | |'
         : ` ${format(baselineRate)} | ${(oursRate / baselineRate).toFixed(2)}x |`;
     console.log(
-      `| ${name} | ${format(oursRate)} | ${format(theirsRate)} | ${(oursRate / theirsRate).toFixed(2)}x |${versusBaseline}`,
+      `| ${name} | ${format(oursRate)} | ${format(theirsRate)} | ${(oursRate / theirsRate).toFixed(2)}x | ${formatSpread(spread)} |${versusBaseline}`,
     );
   }
   console.log(
