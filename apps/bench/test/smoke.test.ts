@@ -17,15 +17,17 @@ function failureCells(stdout: string): [string, string, string, string][] {
       .slice(1, -1)
       .split('|')
       .map((cell) => cell.trim());
-    if (row[0] === 'client' || row[0] === 'subscriber') {
+    const client = row[0] ?? '';
+    if (client === 'client' || client === 'subscriber') {
       columns = row;
       continue;
     }
     // redis-benchmark's reference row has no replies of its own to check.
-    if (row[0].startsWith('redis-benchmark')) continue;
+    if (client.startsWith('redis-benchmark')) continue;
     const wrong = columns.indexOf('wrong');
     const errors = columns.indexOf('errors');
-    if (wrong >= 0 && errors >= 0) cells.push([title, row[0], row[wrong], row[errors]]);
+    if (wrong >= 0 && errors >= 0)
+      cells.push([title, client, row[wrong] ?? 'missing', row[errors] ?? 'missing']);
   }
   return cells;
 }
