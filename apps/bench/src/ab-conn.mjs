@@ -51,9 +51,10 @@ for (let round = 0; round < Number(values.rounds); round++) {
   for (const contender of round % 2 === 0 ? contenders : [...contenders].reverse()) {
     globalThis.gc?.();
     const cpu = process.cpuUsage();
-    const { rate, wrong } = await concurrent(contender, count, batch);
+    const { rate, wrong, errors } = await concurrent(contender, count, batch);
     const used = process.cpuUsage(cpu);
-    if (wrong > 0) throw new Error(`${contender.name}: ${wrong} wrong replies`);
+    if (wrong + errors > 0)
+      throw new Error(`${contender.name}: ${wrong} wrong replies, ${errors} errors`);
     contender.rates.push(rate);
     contender.cpuRates.push((2 * count) / ((used.user + used.system) / 1e6));
   }

@@ -5,11 +5,13 @@ import { Redis } from 'ioredis';
 import { Valkey } from 'iovalkey';
 import { createClient } from 'redis';
 import { connectGlide, glideAdapter, loadGlide } from './glide.mjs';
-import { nodeRedisCommandOptions } from './scenarios.mjs';
+import { nodeRedisBuffers, nodeRedisCommandOptions } from './scenarios.mjs';
 
 /**
- * Connects every client to 127.0.0.1:port; each adapter has set, get, pipeline and close.
- * `inFlight` is the most commands a scenario issues at once (GLIDE must be told).
+ * Connects every client to 127.0.0.1:port; each adapter has set, get (a Buffer), pipeline, close
+ * and, when the client takes commands in a form of its own, preparePipeline, which the scenario
+ * calls before the clock starts. `inFlight` is the most commands a scenario issues at once (GLIDE
+ * must be told).
  */
 export async function connectClients(port, { inFlight = 1_000 } = {}) {
   const url = `redis://127.0.0.1:${port}`;
@@ -20,6 +22,7 @@ export async function connectClients(port, { inFlight = 1_000 } = {}) {
   const ioredis = new Redis({ port, host: '127.0.0.1' });
   const ioredisAuto = new Redis({ port, host: '127.0.0.1', enableAutoPipelining: true });
   const nodeRedis = await createClient({ url, commandOptions: nodeRedisCommandOptions }).connect();
+  const nodeRedisBufferReplies = nodeRedis.withTypeMapping(nodeRedisBuffers);
   const iovalkeyAuto = new Valkey({ port, host: '127.0.0.1', enableAutoPipelining: true });
   await Promise.all([ioredis.ping(), ioredisAuto.ping(), iovalkeyAuto.ping()]);
   const baseline = await baselineClient(url);
@@ -35,34 +38,30 @@ export async function connectClients(port, { inFlight = 1_000 } = {}) {
       name: 'ioredis',
       set: (key, value) => ioredis.set(key, value),
       get: (key) => ioredis.getBuffer(key),
-      pipeline: (commands) =>
-        ioredis.pipeline(commands.map(([name, ...args]) => [name.toLowerCase(), ...args])).exec(),
+      preparePipeline: lowerCaseNames,
+      pipeline: (commands) => ioredis.pipeline(commands).exec(),
       close: async () => ioredis.disconnect(),
     },
     {
       name: 'ioredis (auto-pipelining)',
       set: (key, value) => ioredisAuto.set(key, value),
       get: (key) => ioredisAuto.getBuffer(key),
-      pipeline: (commands) =>
-        ioredisAuto
-          .pipeline(commands.map(([name, ...args]) => [name.toLowerCase(), ...args]))
-          .exec(),
+      preparePipeline: lowerCaseNames,
+      pipeline: (commands) => ioredisAuto.pipeline(commands).exec(),
       close: async () => ioredisAuto.disconnect(),
     },
     {
       name: 'iovalkey (auto-pipelining)',
       set: (key, value) => iovalkeyAuto.set(key, value),
       get: (key) => iovalkeyAuto.getBuffer(key),
-      pipeline: (commands) =>
-        iovalkeyAuto
-          .pipeline(commands.map(([name, ...args]) => [name.toLowerCase(), ...args]))
-          .exec(),
+      preparePipeline: lowerCaseNames,
+      pipeline: (commands) => iovalkeyAuto.pipeline(commands).exec(),
       close: async () => iovalkeyAuto.disconnect(),
     },
     {
       name: 'node-redis',
       set: (key, value) => nodeRedis.set(key, value),
-      get: (key) => nodeRedis.get(key),
+      get: (key) => nodeRedisBufferReplies.get(key),
       pipeline: (commands) => {
         const multi = nodeRedis.multi();
         for (const command of commands) multi.addCommand(command);
@@ -72,6 +71,11 @@ export async function connectClients(port, { inFlight = 1_000 } = {}) {
     },
     ...glideClients,
   ];
+}
+
+/** ioredis and iovalkey take pipelined commands by their method names: `set`, not `SET`. */
+function lowerCaseNames(commands) {
+  return commands.map(([name, ...args]) => [name.toLowerCase(), ...args]);
 }
 
 /**

@@ -12,7 +12,7 @@ import { runWithFixedMalloc } from '../../../packages/resp/bench/fixed-malloc.mj
 import { ratioChart } from './chart.mjs';
 import { connectClients } from './clients.mjs';
 import { glideAbsence, loadGlide } from './glide.mjs';
-import { memory, sideBySide } from './measure.mjs';
+import { countFailures, heapGrowth, sideBySide } from './measure.mjs';
 import { redisBenchmark } from './redis-benchmark.mjs';
 import { redisForBench } from './redis-server.mjs';
 import {
@@ -89,20 +89,20 @@ out(
 );
 const glide = loadGlide();
 out(
-  `Clients: @x packages from this repository, ioredis 6.0.0, iovalkey 0.4.0, node-redis (\`redis\`) 6.3.1 (command timeout raised from 5 s to 60 s), ${glide ? `Valkey GLIDE ${glide.version} (\`@valkey/valkey-glide\`, RESP3, inflightRequestsLimit raised to the most commands in flight, requestTimeout 60 s)` : `no Valkey GLIDE (${glideAbsence()})`}, redis-parser 3.0.0.`,
+  `Clients: @x packages from this repository, ioredis 6.0.0, iovalkey 0.4.0, node-redis (\`redis\`) 6.3.1 (no command timeout, as ioredis and @x/conn have none by default; its default is 5 s), ${glide ? `Valkey GLIDE ${glide.version} (\`@valkey/valkey-glide\`, RESP3, inflightRequestsLimit raised to the most commands in flight, requestTimeout 60 s)` : `no Valkey GLIDE (${glideAbsence()})`}, redis-parser 3.0.0.`,
 );
 out(
-  `Each figure is the median of ${rounds} rounds after a warm-up round${quick ? ' (quick mode: small counts)' : ''}; the clients of a table take turns round by round (the order reversed every other round), and collections run between turns, never inside one.`,
+  `Each figure is the median of ${rounds} rounds after a warm-up round${quick ? ' (quick mode: small counts)' : ''}; the clients of a table take turns round by round (round r starting at client r mod n), and the heap is settled (collection, one timer turn, collection) between turns, never inside one.`,
 );
 out(
-  `Heap growth is the heap after one more, untimed round minus before it, after a collection: what a client keeps. Every reply is checked after the clock stops; "wrong" counts replies that are not what the command returns.`,
+  `Heap growth is the heap after one more, untimed round minus before it, both settled: what a client keeps. Every value is unique to its key and round, and every reply is checked after the clock stops; "wrong" counts replies that are not what the command returns (missing and extra ones included), "errors" counts rejections; both are summed over the warm-up, the timed rounds and the untimed passes.`,
 );
 out(
-  `Output types: @x clients, ioredis, iovalkey (getBuffer) and GLIDE (Decoder.Bytes) return Buffers for GET; node-redis returns strings only.`,
+  `Output types: every client returns Buffers for GET (ioredis and iovalkey through getBuffer, node-redis through its type mapping, GLIDE through Decoder.Bytes); a GET reply that is not a Buffer counts as wrong.`,
 );
 out(
   pinned
-    ? 'Pinned: redis-server on CPU 0, the clients and redis-benchmark on CPU 1 (taskset).'
+    ? "Pinned: redis-server on CPU 0; every thread of the clients' process (V8's, and Valkey GLIDE's Rust threads too, so GLIDE's core shares the client CPU with Node) and redis-benchmark on CPU 1 (taskset -a)."
     : 'Not pinned (--pin puts redis-server and the clients on separate CPUs).',
 );
 out(
@@ -157,21 +157,26 @@ async function clientTable(
   const benchmarkMedian = baseline ? medians[clients.length] : undefined;
   const results = [];
   for (const [index, client] of clients.entries()) {
-    // Untimed: what one more round leaves behind, and the extra measure if any.
-    const before = memory();
-    await scenario(client);
-    const heapGrowthMiB = memory().heapMiB - before.heapMiB;
+    // Untimed: what one more round leaves behind, and the extra measure if any; their wrong
+    // replies and errors count with the timed rounds'.
+    const untimed = await heapGrowth(client, scenario);
     const extraValue = extra ? await extra.measure(client) : undefined;
-    results.push({ name: client.name, ...medians[index], heapGrowthMiB, extraValue });
+    results.push({
+      name: client.name,
+      ...medians[index],
+      heapGrowthMiB: untimed.heapGrowthMiB,
+      extraValue,
+      ...countFailures([medians[index], untimed, extraValue]),
+    });
   }
   await Promise.all(clients.map((client) => client.close()));
   const referenceRate = results.find((result) => result.name === (reference ?? 'ioredis')).rate;
   out(`## ${title}`);
   out();
   out(
-    `| client | ops/s | vs ${reference ?? 'ioredis'} |${baseline ? ' vs redis-benchmark |' : ''} p50 ms | p99 ms | heap growth MiB | wrong |${extra ? ` ${extra.title} |` : ''}`,
+    `| client | ops/s | vs ${reference ?? 'ioredis'} |${baseline ? ' vs redis-benchmark |' : ''} p50 ms | p99 ms | heap growth MiB | wrong | errors |${extra ? ` ${extra.title} |` : ''}`,
   );
-  out(`|---|---:|---:|${baseline ? '---:|' : ''}---:|---:|---:|---:|${extra ? '---:|' : ''}`);
+  out(`|---|---:|---:|${baseline ? '---:|' : ''}---:|---:|---:|---:|---:|${extra ? '---:|' : ''}`);
   for (const result of results) {
     const cells = [
       result.name,
@@ -182,13 +187,14 @@ async function clientTable(
       ms(result.p99Ms),
       mib(result.heapGrowthMiB),
       String(result.wrong),
+      String(result.errors),
       ...(extra ? [extra.cell(result.extraValue)] : []),
     ];
     out(`| ${cells.join(' | ')} |`);
   }
   if (baseline)
     out(
-      `| redis-benchmark ${baseline.label} | ${Math.round(benchmarkMedian.rate).toLocaleString('en')} | | 1.00x | ${ms(benchmarkMedian.p50Ms)} | ${ms(benchmarkMedian.p99Ms)} | | |${extra ? ' |' : ''}`,
+      `| redis-benchmark ${baseline.label} | ${Math.round(benchmarkMedian.rate).toLocaleString('en')} | | 1.00x | ${ms(benchmarkMedian.p50Ms)} | ${ms(benchmarkMedian.p99Ms)} | | | |${extra ? ' |' : ''}`,
     );
   out();
   chartBars.push([
@@ -238,7 +244,7 @@ if (chosen.includes('concurrent')) {
       extra: {
         title: 'heap per command in flight',
         measure: (client) => heapPerCommandInFlight(client, sizes.concurrent),
-        cell: (bytes) => `${Math.round(bytes)} B`,
+        cell: ({ bytesPerCommand }) => `${Math.round(bytesPerCommand)} B`,
       },
     },
   );
@@ -289,11 +295,11 @@ if (chosen.includes('pool')) {
   const reference = results.find((result) => result.name.startsWith('ioredis')).rate;
   out(`## 5. 50 concurrent workers, ${sizes.workers.toLocaleString('en')} SET+GET pairs each`);
   out();
-  out('| client | ops/s | vs ioredis | p50 ms per pair | p99 ms per pair | wrong |');
-  out('|---|---:|---:|---:|---:|---:|');
+  out('| client | ops/s | vs ioredis | p50 ms per pair | p99 ms per pair | wrong | errors |');
+  out('|---|---:|---:|---:|---:|---:|---:|');
   for (const result of results)
     out(
-      `| ${result.name} | ${Math.round(result.rate).toLocaleString('en')} | ${(result.rate / reference).toFixed(2)}x | ${ms(result.p50Ms)} | ${ms(result.p99Ms)} | ${result.wrong} |`,
+      `| ${result.name} | ${Math.round(result.rate).toLocaleString('en')} | ${(result.rate / reference).toFixed(2)}x | ${ms(result.p50Ms)} | ${ms(result.p99Ms)} | ${result.wrong} | ${result.errors} |`,
     );
   out();
   const rateOf = (prefix) => results.find((result) => result.name.startsWith(prefix)).rate;
@@ -336,11 +342,11 @@ if (chosen.includes('pubsub')) {
     `## 7. Pub/sub: ${sizes.pubsub.toLocaleString('en')} messages from one publisher to one subscriber`,
   );
   out();
-  out('| subscriber | messages/s | vs ioredis |');
-  out('|---|---:|---:|');
+  out('| subscriber | messages/s | vs ioredis | wrong | errors |');
+  out('|---|---:|---:|---:|---:|');
   for (const result of results)
     out(
-      `| ${result.name} | ${Math.round(result.rate).toLocaleString('en')} | ${(result.rate / reference).toFixed(2)}x |`,
+      `| ${result.name} | ${Math.round(result.rate).toLocaleString('en')} | ${(result.rate / reference).toFixed(2)}x | ${result.wrong} | ${result.errors} |`,
     );
   out();
   chartBars.push(['pub/sub messages/s vs ioredis', results[0].rate / reference]);

@@ -13,26 +13,64 @@ export function percentile(sorted, fraction) {
 }
 
 /**
+ * Collects, lets one timer turn pass, and collects again. Some garbage is only released by a
+ * timer turn (node-redis's per-command AbortSignal.timeout, for one): a single gc() left 7 MiB
+ * after 20,000 of its SETs, which the next client's turn then paid for and was charged with.
+ */
+export async function settle() {
+  globalThis.gc?.();
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  globalThis.gc?.();
+}
+
+/**
  * Runs `round(contender)` for every contender side by side: one warm-up each, then `rounds`
- * rounds in which they take turns, the order reversed every other round, so that a slow moment
- * of the machine falls on all alike. Collections run between turns, never inside one. Resolves
- * to each contender's median round by rate, with `wrong` summed over all its rounds.
+ * rounds in which they take turns, round r starting at contender r mod n, so that a slow moment
+ * of the machine falls on all alike and no contender always follows the same neighbour. The heap
+ * is settled between turns, never inside one. Resolves to each contender's median round by rate,
+ * with `wrong` and `errors` summed over all its rounds, the warm-up included.
  */
 export async function sideBySide(contenders, rounds, round) {
-  for (const contender of contenders) await round(contender);
+  const warmUps = [];
+  for (const contender of contenders) {
+    await settle();
+    warmUps.push(await round(contender));
+  }
   const results = contenders.map(() => []);
-  const forward = contenders.map((_, index) => index);
   for (let index = 0; index < rounds; index++) {
-    for (const turn of index % 2 === 0 ? forward : [...forward].reverse()) {
-      globalThis.gc?.();
+    for (let offset = 0; offset < contenders.length; offset++) {
+      const turn = (index + offset) % contenders.length;
+      await settle();
       results[turn].push(await round(contenders[turn]));
     }
   }
-  return results.map((runs) => {
+  return results.map((runs, turn) => {
     const sorted = [...runs].sort((a, b) => a.rate - b.rate);
-    const wrong = runs.reduce((sum, run) => sum + (run.wrong ?? 0), 0);
-    return { ...sorted[Math.floor(sorted.length / 2)], wrong };
+    return { ...sorted[Math.floor(sorted.length / 2)], ...countFailures([warmUps[turn], ...runs]) };
   });
+}
+
+/** Wrong replies and errors summed over runs (either may be absent from a run). */
+export function countFailures(runs) {
+  let wrong = 0;
+  let errors = 0;
+  for (const run of runs) {
+    wrong += run?.wrong ?? 0;
+    errors += run?.errors ?? 0;
+  }
+  return { wrong, errors };
+}
+
+/**
+ * What one more, untimed `round(contender)` leaves on the heap, in MiB, between settled heaps;
+ * with that round's wrong replies and errors, so that a client failing only here still shows.
+ */
+export async function heapGrowth(contender, round) {
+  await settle();
+  const before = memory();
+  const run = await round(contender);
+  await settle();
+  return { heapGrowthMiB: memory().heapMiB - before.heapMiB, ...countFailures([run]) };
 }
 
 /** Heap and RSS in MiB right now, after a collection when --expose-gc is on. */

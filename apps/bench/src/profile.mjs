@@ -41,8 +41,8 @@ await session.post('Profiler.enable');
 await session.post('Profiler.start');
 const rates = [];
 for (let round = 0; round < Number(values.rounds); round++) {
-  const { rate, wrong } = await concurrent(client, count, batch);
-  if (wrong > 0) throw new Error(`${wrong} wrong replies`);
+  const { rate, wrong, errors } = await concurrent(client, count, batch);
+  if (wrong + errors > 0) throw new Error(`${wrong} wrong replies, ${errors} errors`);
   rates.push(Math.round(rate));
 }
 const { profile } = await session.post('Profiler.stop');
