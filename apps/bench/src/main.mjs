@@ -92,7 +92,7 @@ out(
   `Clients: @x packages from this repository, ioredis 6.0.0, iovalkey 0.4.0, node-redis (\`redis\`) 6.3.1 (no command timeout, as ioredis and @x/conn have none by default; its default is 5 s), ${glide ? `Valkey GLIDE ${glide.version} (\`@valkey/valkey-glide\`, RESP3, inflightRequestsLimit raised to the most commands in flight, requestTimeout 60 s)` : `no Valkey GLIDE (${glideAbsence()})`}, redis-parser 3.0.0.`,
 );
 out(
-  `Each figure is the median of ${rounds} rounds after a warm-up round${quick ? ' (quick mode: small counts)' : ''}; the clients of a table take turns round by round (round r starting at client r mod n), and the heap is settled (collection, one timer turn, collection) between turns, never inside one.`,
+  `Each figure is the median of ${rounds} rounds after a warm-up round${quick ? ' (quick mode: small counts)' : ''}; the clients of a table take turns round by round, in the orders of a balanced Latin square (each follows a different neighbour in each round), and the heap is settled (collection, one timer turn, collection) between turns, never inside one.`,
 );
 out(
   `Heap growth is the heap after one more, untimed round minus before it, both settled: what a client keeps. Every value is unique to its key and round, and every reply is checked after the clock stops; "wrong" counts replies that are not what the command returns (missing and extra ones included), "errors" counts rejections; both are summed over the warm-up, the timed rounds and the untimed passes.`,

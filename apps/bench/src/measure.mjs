@@ -24,9 +24,30 @@ export async function settle() {
 }
 
 /**
+ * The order of the contenders in round `round`: rows of a balanced Latin square (Williams
+ * design). Over n rounds (2n when n is odd) each contender takes every position once (twice)
+ * and follows every other contender once (twice); a plain rotation (r, r+1, ...) would leave each one behind the same
+ * neighbour in every round, and so charge it with whatever that neighbour leaves behind (a full
+ * run had @x/conn behind redis-benchmark in four rounds of five, 1.2x slower than @x/client,
+ * which matches it when the two run alone).
+ *
+ *   n = 4:  round 0: 0 1 3 2    round 1: 1 2 0 3    round 2: 2 3 1 0    round 3: 3 0 2 1
+ */
+export function turnOrder(round, count) {
+  // An odd count needs the n rows and then the same rows reversed for every pair to occur.
+  const row = round % (count % 2 === 0 ? count : 2 * count);
+  const order = [];
+  for (let position = 0; position < count; position++) {
+    const step = position % 2 === 1 ? (position + 1) / 2 : (count - position / 2) % count;
+    order.push(((row % count) + step) % count);
+  }
+  return row < count ? order : order.reverse();
+}
+
+/**
  * Runs `round(contender)` for every contender side by side: one warm-up each, then `rounds`
- * rounds in which they take turns, round r starting at contender r mod n, so that a slow moment
- * of the machine falls on all alike and no contender always follows the same neighbour. The heap
+ * rounds in which they take turns in the order of turnOrder, so that a slow moment of the
+ * machine falls on all alike and no contender always follows the same neighbour. The heap
  * is settled between turns, never inside one. Resolves to each contender's median round by rate,
  * with `wrong` and `errors` summed over all its rounds, the warm-up included.
  */
@@ -38,8 +59,7 @@ export async function sideBySide(contenders, rounds, round) {
   }
   const results = contenders.map(() => []);
   for (let index = 0; index < rounds; index++) {
-    for (let offset = 0; offset < contenders.length; offset++) {
-      const turn = (index + offset) % contenders.length;
+    for (const turn of turnOrder(index, contenders.length)) {
       await settle();
       results[turn].push(await round(contenders[turn]));
     }
