@@ -242,6 +242,9 @@ describe('keyIndexes against COMMAND GETKEYS', () => {
       const subs = info.subcommands ? [...info.subcommands.values()] : [info];
       for (const sub of subs) names.push(sub.name.split('|'));
     }
+    // COMMAND lists commands in the server's hash order, which differs from one server to the
+    // next: sorted, the seed picks the same 20,000 calls every run.
+    names.sort((a, b) => a.join('|').localeCompare(b.join('|')));
     const word = fc.oneof(
       fc.constantFrom('0', '1', '2', '3', '-1', '02', 'k', 'STORE', 'STREAMS', 'keys', 'LIMIT'),
       fc.constantFrom('GET', 'BY', 'AUTH', 'AUTH2', 'COUNT', 'BLOCK', 'GROUP', '', 'storedist'),
@@ -253,13 +256,33 @@ describe('keyIndexes against COMMAND GETKEYS', () => {
         seed: 16,
       })
       .map(([name, rest]): Arg[] => [...name, ...rest]);
+    // Found by an unseeded run: keys out of position order, in the server's order.
+    calls.push([
+      'georadiusbymember',
+      '<V',
+      '-1',
+      '02',
+      'COUNT',
+      'storedist',
+      'STORE',
+      'GROUP',
+      'D|m',
+    ]);
     const expected = await serverKeys(calls);
     let agreed = 0;
     const unexplained: string[] = [];
     calls.forEach((each, index) => {
       const theirs = expected[index]!;
       const { info, keys, indexes } = ourKeys(each);
-      if (indexes?.some((at, order) => order > 0 && at <= indexes[order - 1]!))
+      // A position counted twice is always wrong. Out of order is right where the server says so:
+      // it lists keys in key-spec order (GEORADIUSBYMEMBER k m 1 km STOREDIST STORE GROUP gives
+      // k, GROUP, STORE: STORE's spec comes first).
+      if (indexes && new Set(indexes).size !== indexes.length)
+        unexplained.push(`twice: ${each.map(text).join(' ')}`);
+      if (
+        indexes?.some((at, order) => order > 0 && at < indexes[order - 1]!) &&
+        JSON.stringify(keys) !== JSON.stringify(theirs)
+      )
         unexplained.push(`out of order: ${each.map(text).join(' ')}`);
       const lenient = info.keySpecs.some((spec) => spec.findKeys.type === 'keynum');
       if (!(theirs instanceof ReplyError)) {
