@@ -66,4 +66,19 @@ describe('Request packed fields', () => {
     sent[2]!.fail(new Error('gone'));
     expect(seen).toEqual(['reply PONG', 'confirmed', 'failed gone']);
   });
+
+  it('refuses a sink on a request with a caller promise, and a second promise or one after a sink', () => {
+    const sink: ReplySink = { reply: () => {}, confirmed: () => {}, failed: () => {} };
+    const called = new Request(['GET', 'k'], CommandKind.Plain, null, 0);
+    void called.promise();
+    expect(() => {
+      called.sink = sink;
+    }).toThrow(/caller promise/);
+    expect(() => called.promise()).toThrow(/one caller promise/);
+    const sent = new Request(['PING'], CommandKind.Plain, null, 0);
+    sent.sink = sink;
+    sent.sink = null;
+    sent.sink = sink;
+    expect(() => sent.promise()).toThrow(/one caller promise/);
+  });
 });

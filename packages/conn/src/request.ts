@@ -105,6 +105,9 @@ export class Request {
   }
 
   set sink(sink: ReplySink | null) {
+    // One field holds either: a sink would silently take a `do` caller's promise away.
+    if (typeof this.#settle === 'function')
+      throw new Error('internal: a request with a caller promise cannot take a sink');
     this.#settle = sink;
   }
 
@@ -152,6 +155,8 @@ export class Request {
 
   /** The promise of a `do` caller: resolves with the reply, rejects on an error reply. */
   promise(): Promise<Reply> {
+    if (this.#settle !== null)
+      throw new Error('internal: a request has one caller promise or one sink, not both');
     return new Promise<Reply>((resolve, reject) => {
       this.#settle = resolve;
       this.#reject = reject;

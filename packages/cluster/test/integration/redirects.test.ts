@@ -243,12 +243,17 @@ describe('topology refresh', () => {
         );
       expect(owner?.address).toBe(`${from.host}:${from.port}`);
       const before = await clusterSlotsCalls();
+      const started = performance.now();
       const replies = await Promise.all(Array.from({ length: 2_000 }, () => fresh.do('GET', key)));
+      const movedForMs = performance.now() - started;
       expect(replies.every((reply) => String(reply) === 'calm')).toBe(true);
       await new Promise((resolve) => setTimeout(resolve, 300)); // let a queued refresh finish
       const refreshes = (await clusterSlotsCalls()) - before;
       expect(refreshes).toBeGreaterThanOrEqual(1);
-      expect(refreshes).toBeLessThanOrEqual(3);
+      // At most one refresh per minRefreshIntervalMs (100 ms) while MOVED replies keep coming,
+      // plus the one queued behind: 3 on a quiet machine, where the 2,000 replies come within
+      // 100 ms; a run beside five other test projects once counted more. A storm is hundreds.
+      expect(refreshes).toBeLessThanOrEqual(3 + Math.floor(movedForMs / 100));
     } finally {
       await fresh.close();
     }
