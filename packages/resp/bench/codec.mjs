@@ -6,6 +6,7 @@
 // first (fixed-malloc.mjs), or the 100 KiB rows measure the allocator.
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { turnOrder } from '../../../apps/bench/src/measure.mjs';
 import { CommandEncoder, Decoder } from '../dist/index.js';
 import { runWithFixedMalloc } from './fixed-malloc.mjs';
 
@@ -42,9 +43,9 @@ function median(values) {
 }
 
 /**
- * Measures contenders side by side: a warm-up each, then rounds in which they take turns, each
- * round starting one contender later (a rotation, so that none always runs right after the same
- * other), so that a slow moment of the machine falls on all of them alike. Collections run
+ * Measures contenders side by side: a warm-up each, then rounds in which they take turns in the
+ * orders of a balanced Latin square (apps/bench's turnOrder: none always runs right after the
+ * same other), so that a slow moment of the machine falls on all of them alike. Collections run
  * between turns, never inside one. Returns each contender's rates, one per round in round order.
  */
 function benchSideBySide(makers, repliesPerCall) {
@@ -52,8 +53,7 @@ function benchSideBySide(makers, repliesPerCall) {
   for (const run of runs) measure(run, repliesPerCall);
   const results = runs.map(() => []);
   for (let round = 0; round < rounds; round++) {
-    for (let turn = 0; turn < runs.length; turn++) {
-      const index = (round + turn) % runs.length;
+    for (const index of turnOrder(round, runs.length)) {
       globalThis.gc?.();
       results[index].push(measure(runs[index], repliesPerCall));
     }
