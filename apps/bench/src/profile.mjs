@@ -4,7 +4,7 @@
 // CPU 1), `--rounds` rounds under the V8 sampling profiler. Prints the top functions by self time
 // and the share of each kind of work: ours (@x/conn, @x/resp), garbage collection, Node's own
 // JavaScript (net, streams, Buffer), native code and builtins, idle (waiting for the server).
-//   pnpm --filter @x/bench profile -- --batch 1000
+//   pnpm --filter @x/bench cpu-profile -- --batch 1000 (not `profile`: pnpm hands that name to npm's own command)
 import { execFileSync } from 'node:child_process';
 import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
