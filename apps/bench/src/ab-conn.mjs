@@ -6,10 +6,10 @@
 // this process's own CPU time (user + system). Point BENCH_CONN_BASELINE at a copy of this very
 // build for an A/A control: it gives the noise band of both figures.
 //   BENCH_CONN_BASELINE=<dir>/node_modules/@x/conn/dist/index.js pnpm --filter @x/bench ab-conn -- --batch 1000
-import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { dial } from '@x/conn';
 import { median } from './measure.mjs';
+import { pin } from './pin.mjs';
 import { redisForBench } from './redis-server.mjs';
 import { concurrent } from './scenarios.mjs';
 
@@ -26,11 +26,7 @@ if (!process.env.BENCH_CONN_BASELINE) {
 }
 const count = 100_000;
 const batch = Number(values.batch);
-try {
-  execFileSync('taskset', ['-a', '-cp', '1', String(process.pid)], { stdio: 'ignore' });
-} catch {
-  console.error('ab-conn: taskset is missing, running unpinned');
-}
+pin(process.pid, 1, 'ab-conn');
 const { port, stop } = await redisForBench({ cpu: 0 });
 const url = `redis://127.0.0.1:${port}`;
 const { dial: dialBaseline } = await import(process.env.BENCH_CONN_BASELINE);

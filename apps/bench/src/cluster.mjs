@@ -12,6 +12,7 @@ import { startRedisCluster } from '@x/test-redis';
 import { connectClusterClients, contenderIds, pipelineContenders } from './cluster-contenders.mjs';
 import { makeKeys, pipelines, sequentialGets, setThenGet } from './cluster-scenarios.mjs';
 import { median } from './measure.mjs';
+import { pin } from './pin.mjs';
 
 const scenarios = ['concurrent', 'batched', 'pipeline', 'sequential'];
 const { values: flags } = parseArgs({
@@ -229,15 +230,4 @@ function table(title, results, { unit = 'ops/s', reference, latency = 'per call'
   if (notes.length > 0) console.log();
   for (const note of notes) console.log(`- ${note}`);
   console.log();
-}
-
-/** Pins `pid` (every thread) to `cpu` with taskset; false when that cannot be done here. */
-function pin(pid, cpu) {
-  try {
-    execFileSync('taskset', ['-a', '-cp', String(cpu), String(pid)], { stdio: 'ignore' });
-    return true;
-  } catch {
-    console.error('bench: --pin needs taskset (util-linux) and two CPUs; running unpinned');
-    return false;
-  }
 }

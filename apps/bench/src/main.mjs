@@ -13,6 +13,7 @@ import { ratioChart } from './chart.mjs';
 import { connectClients } from './clients.mjs';
 import { glideAbsence, loadGlide } from './glide.mjs';
 import { countFailures, heapGrowth, sideBySide } from './measure.mjs';
+import { pin } from './pin.mjs';
 import { redisBenchmark } from './redis-benchmark.mjs';
 import { redisForBench } from './redis-server.mjs';
 import {
@@ -68,7 +69,7 @@ const sizes = quick
       pubsub: 100_000,
     };
 
-const pinned = values.pin ? pinClient() : false;
+const pinned = values.pin ? pin(process.pid, 1) : false;
 const { port, stop } = await redisForBench({ cpu: pinned ? 0 : undefined });
 const redisVersion = execFileSync('redis-server', ['--version'], { encoding: 'utf8' }).match(
   /v=(\S+)/,
@@ -350,20 +351,6 @@ if (chosen.includes('pubsub')) {
     );
   out();
   chartBars.push(['pub/sub messages/s vs ioredis', results[0].rate / reference]);
-}
-
-/**
- * Pins every thread of this process to CPU 1 with taskset (-a: V8's collector and compiler threads
- * too; without it only the main thread was pinned); false when that cannot be done here.
- */
-function pinClient() {
-  try {
-    execFileSync('taskset', ['-a', '-cp', '1', String(process.pid)], { stdio: 'ignore' });
-    return true;
-  } catch {
-    console.error('bench: --pin needs taskset (util-linux) and two CPUs; running unpinned');
-    return false;
-  }
 }
 
 stop();

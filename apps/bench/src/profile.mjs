@@ -5,10 +5,10 @@
 // and the share of each kind of work: ours (@x/conn, @x/resp), garbage collection, Node's own
 // JavaScript (net, streams, Buffer), native code and builtins, idle (waiting for the server).
 //   pnpm --filter @x/bench cpu-profile -- --batch 1000 (not `profile`: pnpm hands that name to npm's own command)
-import { execFileSync } from 'node:child_process';
 import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import { dial } from '@x/conn';
+import { pin } from './pin.mjs';
 import { redisForBench } from './redis-server.mjs';
 import { concurrent } from './scenarios.mjs';
 
@@ -22,11 +22,7 @@ const { values } = parseArgs({
 });
 const count = 100_000;
 const batch = Number(values.batch);
-try {
-  execFileSync('taskset', ['-a', '-cp', '1', String(process.pid)], { stdio: 'ignore' });
-} catch {
-  console.error('profile: taskset is missing, running unpinned');
-}
+pin(process.pid, 1, 'profile');
 const { port, stop } = await redisForBench({ cpu: 0 });
 const conn = await dial(`redis://127.0.0.1:${port}`);
 const client = {
