@@ -6,7 +6,7 @@
 // first (fixed-malloc.mjs), or the 100 KiB rows measure the allocator.
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { turnOrder } from '../../../apps/bench/src/measure.mjs';
+import { median, turnOrder } from '../../../apps/bench/src/measure.mjs';
 import { CommandEncoder, Decoder } from '../dist/index.js';
 import { runWithFixedMalloc } from './fixed-malloc.mjs';
 
@@ -35,11 +35,6 @@ function measure(decodeAll, repliesPerCall) {
     elapsed = Number(process.hrtime.bigint() - start) / 1e6;
   } while (elapsed < roundMs);
   return (calls * repliesPerCall) / (elapsed / 1000);
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 /**
